@@ -1,0 +1,175 @@
+"""Check a learner's days: run their suites, judge each task, and record progress.
+
+Plain data in, plain data out: the CLI renders a CheckReport; it never prints here.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from checker.catalogue import Course, Day, Task, load_course
+from checker.progress import DayProgress, Progress, ProgressStore, tree_hash
+from checker.runner import SUITES, RunRequest, TestOutcome, run_suites
+
+
+@dataclass
+class Workspace:
+    """A learner's folder: `exercises/` and the `.llmroad/` state beside it."""
+
+    root: Path
+
+    @property
+    def exercises(self) -> Path:
+        return self.root / "exercises"
+
+    @property
+    def progress(self) -> ProgressStore:
+        return ProgressStore(self.root / ".llmroad" / "progress.json")
+
+    @classmethod
+    def find(cls, start: Path, fallback: Path) -> Workspace:
+        """The nearest folder at or above `start` holding `exercises/`, else `fallback`."""
+        for folder in [start, *start.parents]:
+            if (folder / "exercises").is_dir():
+                return cls(folder)
+        return cls(fallback)
+
+
+@dataclass
+class TaskReport:
+    task: Task
+    tests: list[TestOutcome]
+
+    @property
+    def passed(self) -> int:
+        return sum(t.outcome == "passed" for t in self.tests)
+
+    @property
+    def total(self) -> int:
+        return len(self.tests)
+
+    @property
+    def status(self) -> str:
+        """done, not started (every test hit the stub), in progress or failing."""
+        if self.total and self.passed == self.total:
+            return "done"
+        if all(t.outcome == "todo" for t in self.tests):
+            return "not started"
+        return "in progress" if self.passed else "failing"
+
+    @property
+    def first_problem(self) -> TestOutcome | None:
+        """The first test to read: a real failure before a 'not started'."""
+        unfinished = [t for t in self.tests if t.outcome != "passed"]
+        real = [t for t in unfinished if t.outcome != "todo"]
+        return (real or unfinished or [None])[0]
+
+
+@dataclass
+class DayReport:
+    day: Day
+    tasks: list[TaskReport]
+    swapped: list[str] = field(default_factory=list)  # prerequisite folders from the reference
+
+    @property
+    def passed(self) -> int:
+        return sum(t.passed for t in self.tasks)
+
+    @property
+    def total(self) -> int:
+        return sum(t.total for t in self.tasks)
+
+    @property
+    def status(self) -> str:
+        if not self.day.available:
+            return "not available"
+        if self.total and self.passed == self.total:
+            return "passing"
+        if all(t.status == "not started" for t in self.tasks):
+            return "not started"
+        return "in progress"
+
+    @property
+    def next_task(self) -> TaskReport | None:
+        return next((t for t in self.tasks if t.status != "done"), None)
+
+
+@dataclass
+class CheckReport:
+    tree: Path
+    days: list[DayReport]
+    problems: list[str]
+    warnings: list[str]
+    seconds: float
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems and all(
+            d.status == "passing" for d in self.days if d.day.available
+        )
+
+
+def _day_reports(course: Course, days: list[Day], tests: list[TestOutcome]) -> list[DayReport]:
+    reports = []
+    for day in days:
+        ours = [t for t in tests if t.day == day.folder]
+        tasks = [TaskReport(task, [t for t in ours if t.task == task.id]) for task in day.tasks]
+        swapped = sorted({folder for t in ours for folder in t.swapped})
+        reports.append(DayReport(day, tasks, swapped))
+    return reports
+
+
+def _passing_elsewhere(course: Course, days: list[Day], tree: Path, progress: Progress) -> list[str]:
+    """Prerequisite days not being run now whose recorded pass is still fresh."""
+    running = {day.folder for day in days}
+    needed = {p for day in days for p in course.prerequisites(day) if p.folder not in running}
+    return [
+        p.id for p in needed
+        if p.id in progress.days and progress.days[p.id].passing
+        and progress.days[p.id].tree_hash == tree_hash(tree / p.folder)
+    ]
+
+
+def _record(progress: Progress, reports: list[DayReport], tree: Path) -> None:
+    stamp = time.strftime("%Y-%m-%dT%H:%M:%S")
+    for report in reports:
+        if report.day.available:
+            progress.days[report.day.id] = DayProgress(
+                passed=report.passed, total=report.total,
+                tasks={t.task.id: [t.passed, t.total] for t in report.tasks},
+                tree_hash=tree_hash(tree / report.day.folder), checked_at=stamp,
+            )
+
+
+def check(
+    workspace: Workspace,
+    days: list[Day],
+    tree: Path | None = None,
+    timeout: float = 60.0,
+) -> CheckReport:
+    """Run the suites of `days` against `tree` (the workspace's exercises by default).
+
+    Progress is recorded only for the workspace's own exercises."""
+    course = load_course()
+    tree = (tree or workspace.exercises).resolve()
+    own_tree = tree == workspace.exercises.resolve()
+    progress, warning = workspace.progress.load()
+    warnings = [warning] if warning else []
+    days = sorted(days, key=lambda d: d.number)  # prerequisites run before the days on them
+    available = [d for d in days if d.available]
+    if not tree.is_dir():
+        return CheckReport(tree, [], [f"{tree} is not a folder of exercises"], warnings, 0.0)
+    result = run_suites(RunRequest(
+        suites=[SUITES / d.folder for d in available],
+        tree=tree,
+        passing_days=_passing_elsewhere(course, available, tree, progress) if own_tree else [],
+        timeout=timeout,
+    )) if available else None
+    reports = _day_reports(course, days, result.tests if result else [])
+    if own_tree and result:
+        _record(progress, reports, tree)
+        workspace.progress.save(progress)
+    return CheckReport(tree, reports, result.problems if result else [], warnings,
+                       result.seconds if result else 0.0)

@@ -1,0 +1,131 @@
+"""The `llmroad` command. Each command parses, calls the core, and renders; nothing else.
+
+Output is for people by default (colour only on a terminal) and JSON with --json.
+Exit status: 0 every checked test passes, 1 some do not, 2 bad usage.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from checker import render
+from checker.catalogue import Day, UnknownDay, load_course
+from checker.checking import Workspace, check
+from checker.hints import next_hint
+from checker.runner import PROJECT_ROOT
+
+
+def _days(names: tuple[str, ...], all_days: bool) -> list[Day]:
+    course = load_course()
+    if all_days:
+        return list(course.days)
+    if not names:
+        raise click.UsageError("name a day (llmroad check day01) or use --all")
+    try:
+        return list(dict.fromkeys(course.day(name) for name in names))
+    except UnknownDay as error:
+        raise click.BadParameter(str(error), param_hint="DAY") from None
+
+
+def _tree(value: str | None, workspace: Workspace) -> Path | None:
+    if value is None or value == "exercises":
+        return None
+    if value == "solutions":
+        return PROJECT_ROOT / "solutions"
+    path = Path(value).expanduser()
+    if not path.is_dir():
+        raise click.BadParameter(f"{value} is not a folder", param_hint="--impl")
+    return path
+
+
+def _emit_json(data) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--workspace", type=click.Path(file_okay=False, path_type=Path),
+              envvar="LLMROAD_WORKSPACE",
+              help="The folder holding your exercises/ (default: found from here upwards).")
+@click.version_option(package_name="llmroad")
+@click.pass_context
+def main(ctx: click.Context, workspace: Path | None) -> None:
+    """llmroad — build the road to an LLM, one day at a time (LLMへ至る道)."""
+    root = workspace.resolve() if workspace else None
+    ctx.obj = Workspace(root) if root else Workspace.find(Path.cwd(), PROJECT_ROOT)
+
+
+@main.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for tools.")
+@click.pass_obj
+def list_days(workspace: Workspace, as_json: bool) -> None:
+    """Every day: its section, titles and your status."""
+    progress, warning = workspace.progress.load()
+    if warning:
+        click.secho(warning, fg="yellow", err=True)
+    if as_json:
+        _emit_json(render.list_json(load_course(), progress))
+    else:
+        click.echo(render.list_text(load_course(), progress))
+
+
+@main.command("check")
+@click.argument("days", nargs=-1)
+@click.option("--all", "all_days", is_flag=True, help="Check every day.")
+@click.option("--impl", metavar="exercises|solutions|PATH",
+              help="The tree to check (default: your exercises/).")
+@click.option("--timeout", type=click.FloatRange(min=1), default=60.0, show_default=True,
+              help="Seconds one test may take.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for tools.")
+@click.pass_obj
+def check_command(workspace: Workspace, days: tuple[str, ...], all_days: bool,
+                  impl: str | None, timeout: float, as_json: bool) -> None:
+    """Run the hidden tests of DAY (day16, 16 or day16_attention) and say what is left."""
+    chosen = _days(days, all_days)
+    report = check(workspace, chosen, _tree(impl, workspace), timeout=timeout)
+    for warning in report.warnings:
+        click.secho(warning, fg="yellow", err=True)
+    if as_json:
+        _emit_json(render.check_json(report))
+    else:
+        click.echo(render.check_text(report, load_course()))
+    sys.exit(0 if report.ok else 1)
+
+
+@main.command("progress")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for tools.")
+@click.pass_obj
+def progress_command(workspace: Workspace, as_json: bool) -> None:
+    """Your progress per section and overall."""
+    progress, warning = workspace.progress.load()
+    if warning:
+        click.secho(warning, fg="yellow", err=True)
+    if as_json:
+        _emit_json(render.progress_json(load_course(), progress))
+    else:
+        click.echo(render.progress_text(load_course(), progress))
+
+
+@main.command("hint")
+@click.argument("target")
+@click.option("--level", type=click.IntRange(min=1), help="Show this hint level (1 is gentlest).")
+@click.pass_obj
+def hint_command(workspace: Workspace, target: str, level: int | None) -> None:
+    """A hint for TASK (16.2) or for the next unfinished task of DAY."""
+    progress, warning = workspace.progress.load()
+    if warning:
+        click.secho(warning, fg="yellow", err=True)
+    try:
+        hint = next_hint(load_course(), progress, target, level)
+    except UnknownDay as error:
+        raise click.BadParameter(str(error), param_hint="TASK|DAY") from None
+    workspace.progress.save(progress)
+    click.echo(render.hint_text(hint))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main(prog_name=os.path.basename(sys.argv[0]))

@@ -1,0 +1,213 @@
+"""llmroad's pytest plugin: which tree is under test, and what each test's outcome means.
+
+Options (group "llmroad"):
+  --impl exercises|solutions|PATH   the tree of day packages under test
+  --reference PATH                  the reference tree swapped in for unfinished days
+  --passing-days day02,day03        days known to pass (from progress) when not run here
+  --llmroad-report FILE             write one JSON line per event, for the runner
+
+Every test outcome is classified as passed, failed (an assertion: the behaviour is
+wrong), todo (the stub's NotImplementedError), error (an import error or a crash in
+the learner's code) or timeout. The report is written line by line and flushed, so a
+test process that dies mid-run still tells the runner how far it got.
+"""
+
+from __future__ import annotations
+
+import json
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from checker import testing
+from checker.catalogue import load_course
+from checker.loader import LearnerImportError, load_module
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+OUTCOMES = ("passed", "failed", "todo", "error", "timeout")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("llmroad", "llmroad day suites")
+    group.addoption("--impl", default="exercises",
+                    help="tree under test: exercises, solutions or a folder path")
+    group.addoption("--reference", default=str(PROJECT_ROOT / "solutions"),
+                    help="reference tree swapped in for prerequisite days that do not pass")
+    group.addoption("--passing-days", default="",
+                    help="comma-separated days known to pass, for days not run in this session")
+    group.addoption("--llmroad-report", default=None,
+                    help="write a JSON-lines event report to this file")
+
+
+def _tree(value: str) -> Path:
+    named = {"exercises": PROJECT_ROOT / "exercises", "solutions": PROJECT_ROOT / "solutions"}
+    return named.get(value, Path(value)).resolve()
+
+
+@dataclass
+class Session:
+    """What the suites need to know while they run: the trees, and which days pass."""
+
+    tree: Path
+    reference: Path
+    known_passing: set[str]
+    report: object | None = None
+    # day folder -> {nodeid: outcome or None while pending}, for days run in this session
+    outcomes: dict[str, dict[str, str | None]] = field(default_factory=dict)
+    swapped: dict[str, frozenset[str]] = field(default_factory=dict)
+    previous_resolver: object = None
+
+    def is_passing(self, folder: str) -> bool:
+        if folder in self.outcomes:
+            return all(o == "passed" for o in self.outcomes[folder].values())
+        return folder in self.known_passing
+
+    def swapped_for(self, folder: str) -> frozenset[str]:
+        """Prerequisites of a day that do not pass, to be taken from the reference."""
+        if folder not in self.swapped:
+            course = load_course()
+            day = course.day_of_folder(folder)
+            self.swapped[folder] = frozenset(
+                p.folder for p in course.prerequisites(day)
+                if self.tree != self.reference and not self.is_passing(p.folder)
+            )
+        return self.swapped[folder]
+
+    def resolve(self, module: str):
+        return load_module(module, self.tree, self.reference, self.swapped_for(module.split(".")[0]))
+
+    def emit(self, **event) -> None:
+        if self.report is not None:
+            self.report.write(json.dumps(event, ensure_ascii=False) + "\n")
+            self.report.flush()
+
+
+_SESSION = pytest.StashKey[Session]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    passing = {d for d in config.getoption("--passing-days").split(",") if d}
+    course = load_course()
+    session = Session(
+        tree=_tree(config.getoption("--impl")),
+        reference=_tree(config.getoption("--reference")),
+        known_passing={course.day(d).folder for d in passing},
+    )
+    report_path = config.getoption("--llmroad-report")
+    if report_path:
+        session.report = open(report_path, "a", encoding="utf-8")  # noqa: SIM115
+    config.stash[_SESSION] = session
+    session.previous_resolver = testing.set_resolver(session.resolve)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    session = config.stash.get(_SESSION, None)
+    if session:
+        if session.report:
+            session.report.close()
+        testing.set_resolver(session.previous_resolver)  # a nested pytest run (pytester) ends
+
+
+def day_folder_of(item: pytest.Item) -> str | None:
+    """The day a test belongs to: its folder under tests/days/."""
+    parts = Path(str(item.path)).parts
+    if "days" in parts and parts.index("days") + 1 < len(parts) - 1:
+        return parts[parts.index("days") + 1]
+    return None
+
+
+def describe_item(item: pytest.Item) -> dict:
+    task = item.get_closest_marker("task")
+    points = item.get_closest_marker("points")
+    return {
+        "nodeid": item.nodeid,
+        "name": item.name,
+        "day": day_folder_of(item),
+        "task": task.args[0] if task else None,
+        "points": points.args[0] if points else 1,
+        "perf": item.get_closest_marker("perf") is not None,
+    }
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    session = config.stash[_SESSION]
+    for item in items:
+        folder = day_folder_of(item)
+        if folder:
+            session.outcomes.setdefault(folder, {})[item.nodeid] = None
+    session.emit(event="collected", tests=[describe_item(item) for item in items])
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_make_collect_report(collector: pytest.Collector):
+    outcome = yield
+    report = outcome.get_result()
+    if report.failed:  # a broken suite file: the project's bug, never the learner's
+        collector.config.stash[_SESSION].emit(
+            event="collect_error", nodeid=report.nodeid, message=str(report.longrepr)[-2000:]
+        )
+
+
+def _learner_location(excinfo: pytest.ExceptionInfo, tree: Path) -> str:
+    frames = [f for f in traceback.extract_tb(excinfo.tb) if f.filename.startswith(str(tree))]
+    if not frames:
+        return ""
+    frame = frames[-1]
+    return f" (in {Path(frame.filename).name}, line {frame.lineno}: {frame.line})"
+
+
+def classify(excinfo: pytest.ExceptionInfo | None, tree: Path) -> tuple[str, str]:
+    """(outcome, learner-facing message) for a test's exception, or its absence."""
+    if excinfo is None:
+        return "passed", ""
+    error = excinfo.value
+    if isinstance(error, NotImplementedError):
+        return "todo", f"not started yet: {error}"
+    if isinstance(error, AssertionError):
+        message = str(error).split("\nassert ")[0].strip() or "an assertion failed"
+        return "failed", message
+    if excinfo.typename == "Failed" and str(error).lstrip().startswith("Timeout"):
+        return "timeout", ("took longer than the time limit — look for an endless loop, "
+                           "or a loop that should be one vectorised NumPy operation")
+    if isinstance(error, LearnerImportError):
+        return "error", str(error)
+    if isinstance(error, SystemExit):
+        return "error", f"your code called sys.exit({error.code!r}); return a value instead"
+    name = type(error).__name__
+    return "error", f"your code raised {name}: {error}{_learner_location(excinfo, tree)}"
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    outcome = yield
+    report = outcome.get_result()
+    session = item.config.stash[_SESSION]
+    if call.when == "call" or (call.when == "setup" and report.failed):
+        verdict, message = classify(call.excinfo, session.tree)
+        if report.skipped:  # a skip in a day suite is a defect; never count it as passed
+            verdict, message = "error", "this test was skipped"
+        item.stash[_VERDICT] = (verdict, message, report.duration)
+
+
+_VERDICT = pytest.StashKey[tuple]()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem):
+    session = item.config.stash[_SESSION]
+    session.emit(event="start", nodeid=item.nodeid)
+    yield
+    verdict, message, seconds = item.stash.get(_VERDICT, ("error", "the test did not run", 0.0))
+    folder = day_folder_of(item)
+    if folder:
+        session.outcomes[folder][item.nodeid] = verdict
+    session.emit(
+        event="result",
+        nodeid=item.nodeid,
+        outcome=verdict,
+        message=message,
+        seconds=round(seconds, 4),
+        swapped=sorted(session.swapped.get(folder, ())) if folder else [],
+    )

@@ -1,0 +1,205 @@
+"""Turn the core's results into text for people and dicts for --json. No I/O here."""
+
+from __future__ import annotations
+
+import unicodedata
+
+from click import style
+
+from checker.catalogue import Course, Day
+from checker.checking import CheckReport, DayReport, TaskReport
+from checker.hints import Hint
+from checker.progress import Progress
+
+MARKS = {
+    "done": style("✓", fg="green"),
+    "in progress": style("✗", fg="red"),
+    "failing": style("✗", fg="red"),
+    "not started": style("·", dim=True),
+}
+OUTCOME_WORDS = {"failed": "wrong", "error": "crashed", "timeout": "too slow",
+                 "todo": "not started"}
+
+
+def _pad(text: str, width: int) -> str:
+    """Left-justify to `width` terminal columns (CJK characters take two)."""
+    columns = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+    return text + " " * max(width - columns, 0)
+
+
+def _bar(done: int, total: int, width: int = 24) -> str:
+    filled = round(width * done / total) if total else 0
+    return style("█" * filled, fg="green") + style("░" * (width - filled), dim=True)
+
+
+def _day_heading(day: Day) -> str:
+    return style(f"{day.id} · {day.title_ja} · {day.title_en}", bold=True)
+
+
+def _task_line(task: TaskReport, width: int) -> str:
+    label = f"{task.task.id} {task.task.name}".ljust(width)
+    if task.status == "done":
+        state = f"done ({task.passed}/{task.total})"
+    elif task.status == "not started":
+        state = "not started"
+    else:
+        state = f"{task.passed} of {task.total} tests pass"
+    return f"  {MARKS[task.status]} {label}  {state}"
+
+
+def _swapped_note(report: DayReport, course: Course) -> str:
+    names = [course.day_of_folder(folder) for folder in report.swapped]
+    listed = ", ".join(f"{d.id} ({d.title_en})" for d in names)
+    return style(
+        f"  note: {listed} isn't passing yet (or changed since it last passed), so "
+        f"{report.day.id} was checked with the reference version of it. "
+        "Check that day to use your own.", fg="yellow")
+
+
+def _problem(task: TaskReport, day: Day) -> str:
+    test = task.first_problem
+    if test.outcome == "todo":
+        path = f"exercises/{day.folder}/{task.task.module}.py"
+        return (f"  next: open {path}, replace the TODO({task.task.id}) in "
+                f"{task.task.name}, and read README.md § {task.task.id} for the idea")
+    word = OUTCOME_WORDS.get(test.outcome, test.outcome)
+    message = "\n".join("    " + line for line in test.message.splitlines())
+    return (f"  {style(f'{task.task.id} {task.task.name}', bold=True)} — {word} in "
+            f"{test.name}:\n{message}")
+
+
+def _day_text(report: DayReport, course: Course) -> list[str]:
+    day = report.day
+    if not day.available:
+        return [_day_heading(day), style("  not yet available", dim=True)]
+    width = max(len(f"{t.task.id} {t.task.name}") for t in report.tasks)
+    lines = [_day_heading(day), *(_task_line(t, width) for t in report.tasks)]
+    if report.swapped:
+        lines.append(_swapped_note(report, course))
+    task = report.next_task
+    if task and task.first_problem:
+        lines += ["", _problem(task, day)]
+    done = sum(t.status == "done" for t in report.tasks)
+    summary = f"{day.id}: {done}/{len(report.tasks)} tasks done"
+    if task:
+        summary += f" — next: {task.task.id} {task.task.name} (llmroad hint {task.task.id})"
+    else:
+        summary = style(summary + " — the day passes. 次へ進もう!", fg="green")
+    return [*lines, "", summary]
+
+
+def check_text(report: CheckReport, course: Course) -> str:
+    blocks = ["\n".join(_day_text(day, course)) for day in report.days]
+    for problem in report.problems:
+        blocks.append(style("problem: ", fg="red", bold=True) + problem)
+    checked = [d for d in report.days if d.day.available]
+    if len(report.days) > 1:
+        passing = sum(d.status == "passing" for d in checked)
+        blocks.append(f"{passing} of {len(checked)} available days pass "
+                      f"({report.seconds:.1f} s)")
+    return "\n\n".join(blocks)
+
+
+def _task_json(task: TaskReport) -> dict:
+    return {
+        "id": task.task.id, "name": task.task.name, "title": task.task.title,
+        "status": task.status, "passed": task.passed, "total": task.total,
+        "tests": [{"name": t.name, "outcome": t.outcome, "message": t.message,
+                   "points": t.points, "seconds": t.seconds} for t in task.tests],
+    }
+
+
+def check_json(report: CheckReport) -> dict:
+    return {
+        "tree": str(report.tree), "ok": report.ok, "seconds": round(report.seconds, 3),
+        "problems": report.problems, "warnings": report.warnings,
+        "days": [{
+            "id": d.day.id, "folder": d.day.folder, "title_ja": d.day.title_ja,
+            "title_en": d.day.title_en, "status": d.status, "passed": d.passed,
+            "total": d.total, "checked_with_reference": d.swapped,
+            "tasks": [_task_json(t) for t in d.tasks],
+        } for d in report.days],
+    }
+
+
+def day_status(day: Day, progress: Progress) -> str:
+    """A day's status from stored progress: passing, N/M tasks, not started, not available."""
+    if not day.available:
+        return "not available"
+    record = progress.days.get(day.id)
+    if record is None:
+        return "not started"
+    if record.passing:
+        return "passing"
+    done = sum(p == t and t > 0 for p, t in record.tasks.values())
+    return f"{done}/{len(day.tasks)} tasks"
+
+
+def list_json(course: Course, progress: Progress) -> list[dict]:
+    return [{
+        "id": d.id, "folder": d.folder, "section": d.section, "title_ja": d.title_ja,
+        "title_en": d.title_en, "post_url": d.post_url, "requires": list(d.requires),
+        "tasks": [t.id for t in d.tasks], "status": day_status(d, progress),
+    } for d in course.days]
+
+
+def list_text(course: Course, progress: Progress) -> str:
+    lines = []
+    for section in course.sections:
+        lines.append(style(f"{section.title_ja} · {section.title_en}", bold=True))
+        for day in (d for d in course.days if d.section == section.id):
+            status = day_status(day, progress)
+            colour = {"passing": "green", "not available": None}.get(status, "yellow")
+            shown = style(status, fg=colour, dim=status == "not available")
+            lines.append(f"  {day.id}  {shown}{' ' * (15 - len(status))}"
+                         f"{day.title_ja} · {day.title_en}")
+    return "\n".join(lines)
+
+
+def _tally(days: list[Day], progress: Progress) -> dict:
+    available = [d for d in days if d.available]
+    tasks = [(d, t) for d in available for t in d.tasks]
+    done_tasks = sum(
+        1 for d, t in tasks
+        if d.id in progress.days and progress.days[d.id].tasks.get(t.id, [0, 0])[0]
+        == progress.days[d.id].tasks.get(t.id, [0, 0])[1] > 0
+    )
+    return {
+        "days_passing": sum(day_status(d, progress) == "passing" for d in available),
+        "days_available": len(available), "days": len(days),
+        "tasks_done": done_tasks, "tasks": len(tasks),
+    }
+
+
+def progress_json(course: Course, progress: Progress) -> dict:
+    return {
+        "sections": [{"id": s.id, "title_ja": s.title_ja, "title_en": s.title_en,
+                      **_tally([d for d in course.days if d.section == s.id], progress)}
+                     for s in course.sections],
+        "overall": _tally(list(course.days), progress),
+    }
+
+
+def progress_text(course: Course, progress: Progress) -> str:
+    data = progress_json(course, progress)
+    lines = []
+    for section in data["sections"]:
+        lines.append(
+            _pad(f"{section['title_ja']} · {section['title_en']}", 36)
+            + f"{_bar(section['tasks_done'], section['tasks'])} "
+            f"{section['tasks_done']}/{section['tasks']} tasks, "
+            f"{section['days_passing']}/{section['days_available']} days"
+            + (f" ({section['days'] - section['days_available']} not yet available)"
+               if section["days"] > section["days_available"] else ""))
+    overall = data["overall"]
+    lines += ["", style(_pad("overall", 36), bold=True)
+              + f"{_bar(overall['tasks_done'], overall['tasks'])} "
+              f"{overall['tasks_done']}/{overall['tasks']} tasks"]
+    return "\n".join(lines)
+
+
+def hint_text(hint: Hint) -> str:
+    more = (f"  (llmroad hint {hint.task.id} again for a more explicit one)"
+            if hint.level < hint.levels else "")
+    return (style(f"{hint.task.id} {hint.task.name} — hint {hint.level}/{hint.levels}", bold=True)
+            + f"\n  {hint.text}\n{more}").rstrip()

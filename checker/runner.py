@@ -1,0 +1,193 @@
+"""Run day suites with pytest in a child process and collect every test's outcome.
+
+The child reports through checker.plugin, one JSON line per event, flushed as it
+goes. The runner is the only module that starts processes. It survives whatever the
+learner's code does to the child: an exception fails one test; a hang is stopped by
+pytest-timeout (or, if the code never returns to Python, by the runner's watchdog);
+`os._exit`, a segfault or a kill ends the child, and the runner marks the test that
+was running and starts a new child for the tests that remain.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+SUITES = PROJECT_ROOT / "tests" / "days"
+REFERENCE = PROJECT_ROOT / "solutions"
+WATCHDOG_GRACE = 15.0  # seconds past the per-test limit before the runner kills a hang
+MAX_RESTARTS = 20  # a tree that crashes the child more often than this is not worth finishing
+
+
+@dataclass
+class RunRequest:
+    """What to run: the suites of some days, against one tree."""
+
+    suites: list[Path]
+    tree: Path
+    reference: Path = REFERENCE
+    passing_days: list[str] = field(default_factory=list)  # known to pass, not run here
+    timeout: float = 60.0  # seconds per test
+    memory_mb: int | None = None  # address-space limit of the child, for grading
+    env: dict[str, str] | None = None  # the child's environment (default: ours)
+    extra_args: list[str] = field(default_factory=list)
+
+
+@dataclass
+class TestOutcome:
+    nodeid: str
+    name: str
+    day: str | None
+    task: str | None
+    points: float
+    perf: bool
+    outcome: str = "error"  # passed | failed | todo | error | timeout
+    message: str = "the test did not run"
+    seconds: float = 0.0
+    swapped: list[str] = field(default_factory=list)  # prerequisite days taken from the reference
+
+
+@dataclass
+class RunResult:
+    tests: list[TestOutcome]
+    problems: list[str]  # what went wrong outside any one test
+    seconds: float
+
+
+def _pytest_command(request: RunRequest, report: Path, deselect: list[str]) -> list[str]:
+    command = [
+        sys.executable, "-m", "pytest", *map(str, request.suites),
+        "-c", str(PROJECT_ROOT / "pyproject.toml"), "--rootdir", str(PROJECT_ROOT),
+        "--impl", str(request.tree), "--reference", str(request.reference),
+        "--passing-days", ",".join(request.passing_days),
+        "--llmroad-report", str(report), "--timeout", str(request.timeout),
+        "-q", "--no-header", "-p", "no:randomly", *request.extra_args,
+    ]
+    for nodeid in deselect:
+        command += ["--deselect", nodeid]
+    return command
+
+
+def _limit_memory(memory_mb: int | None):
+    if memory_mb is None:
+        return None
+
+    def limit() -> None:  # runs in the child before it starts Python
+        import resource
+
+        size = memory_mb * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (size, size))
+
+    return limit
+
+
+def _read_events(report: Path) -> list[dict]:
+    events = []
+    for line in report.read_text(encoding="utf-8", errors="replace").splitlines():
+        try:
+            events.append(json.loads(line))
+        except json.JSONDecodeError:  # a line cut short by a dying child
+            break
+    return events
+
+
+def _kill(process: subprocess.Popen) -> None:
+    try:
+        os.killpg(process.pid, signal.SIGKILL)  # the child and anything it started
+    except ProcessLookupError:
+        pass
+    process.wait()
+
+
+def _run_once(request: RunRequest, deselect: list[str], workdir: Path) -> tuple[list[dict], int, bool, str]:
+    """One pytest child: (events, exit code, stopped by the watchdog, its output's tail)."""
+    report = workdir / f"report-{len(deselect)}-{time.monotonic_ns()}.jsonl"
+    report.touch()
+    output = workdir / "output.txt"
+    with open(output, "wb") as sink:
+        process = subprocess.Popen(
+            _pytest_command(request, report, deselect),
+            cwd=PROJECT_ROOT, env=request.env, stdin=subprocess.DEVNULL,
+            stdout=sink, stderr=subprocess.STDOUT, start_new_session=True,
+            preexec_fn=_limit_memory(request.memory_mb),
+        )
+        watchdog = request.timeout + WATCHDOG_GRACE  # pytest-timeout acts first; this is for C-level hangs
+        size, last_change, stopped = 0, time.monotonic(), False
+        while process.poll() is None:
+            time.sleep(0.02)
+            if report.stat().st_size != size:
+                size, last_change = report.stat().st_size, time.monotonic()
+            elif time.monotonic() - last_change > watchdog:
+                stopped = True
+                break
+        _kill(process)  # also reaps anything the learner's code left running
+    tail = output.read_text(encoding="utf-8", errors="replace")[-3000:]
+    return _read_events(report), process.returncode, stopped, tail
+
+
+def _died_message(code: int) -> str:
+    if code < 0:
+        try:
+            name = signal.Signals(-code).name
+        except ValueError:
+            name = f"signal {-code}"
+        why = {"SIGSEGV": "a segmentation fault", "SIGKILL": "it was killed (out of memory?)"}
+        return f"the test process died during this test: {why.get(name, name)}"
+    return (f"the test process exited during this test (exit code {code}) — "
+            "did your code call os._exit or exit the interpreter? Return a value instead")
+
+
+def _apply(events: list[dict], tests: dict[str, TestOutcome], finished: set[str],
+           problems: list[str]) -> str | None:
+    """Fold one child's events into the outcomes; the test left running, if any."""
+    running = None
+    for event in events:
+        kind = event["event"]
+        if kind == "collected":
+            for info in event["tests"]:
+                tests.setdefault(info["nodeid"], TestOutcome(**info))
+        elif kind == "start":
+            running = event["nodeid"]
+        elif kind == "result":
+            test = tests[event["nodeid"]]
+            test.outcome, test.message = event["outcome"], event["message"]
+            test.seconds, test.swapped = event["seconds"], event["swapped"]
+            finished.add(test.nodeid)
+            running = None
+        elif kind == "collect_error":
+            problems.append(f"{event['nodeid']} could not be collected:\n{event['message']}")
+    return running
+
+
+def run_suites(request: RunRequest) -> RunResult:
+    """Run the suites against the tree; every collected test gets an outcome."""
+    started = time.monotonic()
+    tests: dict[str, TestOutcome] = {}
+    finished: set[str] = set()
+    problems: list[str] = []
+    with tempfile.TemporaryDirectory(prefix="llmroad-run-") as tmp:
+        for _ in range(MAX_RESTARTS):
+            events, code, stopped, tail = _run_once(request, sorted(finished), Path(tmp))
+            running = _apply(events, tests, finished, problems)
+            if running is None:
+                if code not in (0, 1, 5) and not events:
+                    problems.append(f"pytest could not run (exit code {code}):\n{tail}")
+                break
+            culprit = tests[running]  # the child died or hung in this test: charge it, go on
+            culprit.outcome = "timeout" if stopped else "error"
+            culprit.message = (
+                f"stopped after {request.timeout + WATCHDOG_GRACE:.0f} s without finishing"
+                " — look for an endless loop" if stopped else _died_message(code)
+            )
+            finished.add(running)
+        else:
+            problems.append("the test process crashed too many times; the rest was not run")
+    return RunResult(list(tests.values()), problems, time.monotonic() - started)
