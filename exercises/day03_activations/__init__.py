@@ -1,0 +1,1 @@
+"""Day 3 · 活性化関数 · Activation functions."""

@@ -1,0 +1,1 @@
+"""Day 5 · 評価指標 · Evaluation metrics."""
