@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import importlib
 import importlib.util
+import linecache
 import sys
 import traceback
 from pathlib import Path
@@ -44,6 +45,20 @@ def _register_package(name: str, folder: Path) -> ModuleType:
     return package
 
 
+def learner_frame(tb, tree: Path) -> str:
+    """Where in the learner's files an exception came from: ' (in x.py, line 3: code)'.
+
+    Only the learner's own source lines are read (the grader's worker may read nothing else).
+    """
+    frames = [(f.f_code.co_filename, line) for f, line in traceback.walk_tb(tb)
+              if f.f_code.co_filename.startswith(str(tree))]
+    if not frames:
+        return ""
+    filename, line = frames[-1]
+    code = linecache.getline(filename, line).strip()
+    return f" (in {Path(filename).name}, line {line}: {code})"
+
+
 def _describe(error: BaseException, module_file: Path, tree: Path) -> str:
     shown = f"{tree.name}/{module_file.relative_to(tree)}"
     if isinstance(error, SyntaxError):
@@ -53,8 +68,7 @@ def _describe(error: BaseException, module_file: Path, tree: Path) -> str:
         )
     if isinstance(error, ModuleNotFoundError):
         return f"{shown} could not be imported: {error} — is a module or import misspelled?"
-    frames = [f for f in traceback.extract_tb(error.__traceback__) if str(tree) in f.filename]
-    where = f" (line {frames[-1].lineno} of {Path(frames[-1].filename).name})" if frames else ""
+    where = learner_frame(error.__traceback__, tree)
     return f"{shown} could not be imported: {type(error).__name__}: {error}{where}"
 
 

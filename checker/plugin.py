@@ -15,7 +15,6 @@ test process that dies mid-run still tells the runner how far it got.
 from __future__ import annotations
 
 import json
-import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,7 +22,8 @@ import pytest
 
 from checker import testing
 from checker.catalogue import load_course
-from checker.loader import LearnerImportError, load_module
+from checker.isolation import LearnerCrash, LearnerError, LearnerTimeout, WorkerPool
+from checker.loader import LearnerImportError, learner_frame, load_module
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 OUTCOMES = ("passed", "failed", "todo", "error", "timeout")
@@ -39,6 +39,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="comma-separated days known to pass, for days not run in this session")
     group.addoption("--llmroad-report", default=None,
                     help="write a JSON-lines event report to this file")
+    group.addoption("--isolate", action="store_true",
+                    help="run learner functions in a restricted worker process (grading)")
+    group.addoption("--memory-mb", type=int, default=1024,
+                    help="with --isolate: the worker's memory limit")
+    group.addoption("--call-timeout", type=float, default=60.0,
+                    help="with --isolate: seconds one call into learner code may take")
 
 
 def _tree(value: str) -> Path:
@@ -58,6 +64,8 @@ class Session:
     outcomes: dict[str, dict[str, str | None]] = field(default_factory=dict)
     swapped: dict[str, frozenset[str]] = field(default_factory=dict)
     previous_resolver: object = None
+    workers: WorkerPool | None = None  # with --isolate, learner code runs in these
+    violations_seen: int = 0
 
     def is_passing(self, folder: str) -> bool:
         if folder in self.outcomes:
@@ -76,6 +84,8 @@ class Session:
         return self.swapped[folder]
 
     def resolve(self, module: str):
+        if self.workers is not None:
+            return self.workers.module(module)
         return load_module(module, self.tree, self.reference, self.swapped_for(module.split(".")[0]))
 
     def emit(self, **event) -> None:
@@ -95,6 +105,10 @@ def pytest_configure(config: pytest.Config) -> None:
         reference=_tree(config.getoption("--reference")),
         known_passing={course.day(d).folder for d in passing},
     )
+    if config.getoption("--isolate"):
+        session.workers = WorkerPool(session.tree, session.reference, session.swapped_for,
+                                     config.getoption("--call-timeout"),
+                                     config.getoption("--memory-mb"))
     report_path = config.getoption("--llmroad-report")
     if report_path:
         session.report = open(report_path, "a", encoding="utf-8")  # noqa: SIM115
@@ -105,6 +119,8 @@ def pytest_configure(config: pytest.Config) -> None:
 def pytest_unconfigure(config: pytest.Config) -> None:
     session = config.stash.get(_SESSION, None)
     if session:
+        if session.workers:
+            session.workers.close()
         if session.report:
             session.report.close()
         testing.set_resolver(session.previous_resolver)  # a nested pytest run (pytester) ends
@@ -150,14 +166,6 @@ def pytest_make_collect_report(collector: pytest.Collector):
         )
 
 
-def _learner_location(excinfo: pytest.ExceptionInfo, tree: Path) -> str:
-    frames = [f for f in traceback.extract_tb(excinfo.tb) if f.filename.startswith(str(tree))]
-    if not frames:
-        return ""
-    frame = frames[-1]
-    return f" (in {Path(frame.filename).name}, line {frame.lineno}: {frame.line})"
-
-
 def classify(excinfo: pytest.ExceptionInfo | None, tree: Path) -> tuple[str, str]:
     """(outcome, learner-facing message) for a test's exception, or its absence."""
     if excinfo is None:
@@ -168,15 +176,17 @@ def classify(excinfo: pytest.ExceptionInfo | None, tree: Path) -> tuple[str, str
     if isinstance(error, AssertionError):
         message = str(error).split("\nassert ")[0].strip() or "an assertion failed"
         return "failed", message
-    if excinfo.typename == "Failed" and str(error).lstrip().startswith("Timeout"):
+    if isinstance(error, LearnerTimeout) or (
+        excinfo.typename == "Failed" and str(error).lstrip().startswith("Timeout")
+    ):
         return "timeout", ("took longer than the time limit — look for an endless loop, "
                            "or a loop that should be one vectorised NumPy operation")
-    if isinstance(error, LearnerImportError):
+    if isinstance(error, LearnerImportError | LearnerError):
         return "error", str(error)
     if isinstance(error, SystemExit):
         return "error", f"your code called sys.exit({error.code!r}); return a value instead"
     name = type(error).__name__
-    return "error", f"your code raised {name}: {error}{_learner_location(excinfo, tree)}"
+    return "error", f"your code raised {name}: {error}{learner_frame(excinfo.tb, tree)}"
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -188,7 +198,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
         verdict, message = classify(call.excinfo, session.tree)
         if report.skipped:  # a skip in a day suite is a defect; never count it as passed
             verdict, message = "error", "this test was skipped"
-        item.stash[_VERDICT] = (verdict, message, report.duration)
+        crashed = call.excinfo is not None and isinstance(call.excinfo.value, LearnerCrash)
+        item.stash[_VERDICT] = (verdict, message, report.duration, crashed)
 
 
 _VERDICT = pytest.StashKey[tuple]()
@@ -199,15 +210,21 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem):
     session = item.config.stash[_SESSION]
     session.emit(event="start", nodeid=item.nodeid)
     yield
-    verdict, message, seconds = item.stash.get(_VERDICT, ("error", "the test did not run", 0.0))
+    verdict, message, seconds, crashed = item.stash.get(
+        _VERDICT, ("error", "the test did not run", 0.0, False))
     folder = day_folder_of(item)
     if folder:
         session.outcomes[folder][item.nodeid] = verdict
+    if session.workers and len(session.workers.violations()) > session.violations_seen:
+        new = session.workers.violations()[session.violations_seen:]
+        session.violations_seen += len(new)
+        session.emit(event="violation", nodeid=item.nodeid, what=new)
     session.emit(
         event="result",
         nodeid=item.nodeid,
         outcome=verdict,
         message=message,
         seconds=round(seconds, 4),
+        crashed=crashed,
         swapped=sorted(session.swapped.get(folder, ())) if folder else [],
     )

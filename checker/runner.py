@@ -20,6 +20,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from checker.isolation import describe_exit
+
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 SUITES = PROJECT_ROOT / "tests" / "days"
 REFERENCE = PROJECT_ROOT / "solutions"
@@ -53,6 +55,7 @@ class TestOutcome:
     message: str = "the test did not run"
     seconds: float = 0.0
     swapped: list[str] = field(default_factory=list)  # prerequisite days taken from the reference
+    crashed: bool = False  # the process running the learner's code died in this test
 
 
 @dataclass
@@ -60,6 +63,7 @@ class RunResult:
     tests: list[TestOutcome]
     problems: list[str]  # what went wrong outside any one test
     seconds: float
+    violations: list[str] = field(default_factory=list)  # what the grader's worker refused
 
 
 def _pytest_command(request: RunRequest, report: Path, deselect: list[str]) -> list[str]:
@@ -133,20 +137,8 @@ def _run_once(request: RunRequest, deselect: list[str], workdir: Path) -> tuple[
     return _read_events(report), process.returncode, stopped, tail
 
 
-def _died_message(code: int) -> str:
-    if code < 0:
-        try:
-            name = signal.Signals(-code).name
-        except ValueError:
-            name = f"signal {-code}"
-        why = {"SIGSEGV": "a segmentation fault", "SIGKILL": "it was killed (out of memory?)"}
-        return f"the test process died during this test: {why.get(name, name)}"
-    return (f"the test process exited during this test (exit code {code}) — "
-            "did your code call os._exit or exit the interpreter? Return a value instead")
-
-
 def _apply(events: list[dict], tests: dict[str, TestOutcome], finished: set[str],
-           problems: list[str]) -> str | None:
+           problems: list[str], violations: list[str]) -> str | None:
     """Fold one child's events into the outcomes; the test left running, if any."""
     running = None
     for event in events:
@@ -160,8 +152,11 @@ def _apply(events: list[dict], tests: dict[str, TestOutcome], finished: set[str]
             test = tests[event["nodeid"]]
             test.outcome, test.message = event["outcome"], event["message"]
             test.seconds, test.swapped = event["seconds"], event["swapped"]
+            test.crashed = event.get("crashed", False)
             finished.add(test.nodeid)
             running = None
+        elif kind == "violation":
+            violations.extend(event["what"])
         elif kind == "collect_error":
             problems.append(f"{event['nodeid']} could not be collected:\n{event['message']}")
     return running
@@ -173,21 +168,23 @@ def run_suites(request: RunRequest) -> RunResult:
     tests: dict[str, TestOutcome] = {}
     finished: set[str] = set()
     problems: list[str] = []
+    violations: list[str] = []
     with tempfile.TemporaryDirectory(prefix="llmroad-run-") as tmp:
         for _ in range(MAX_RESTARTS):
             events, code, stopped, tail = _run_once(request, sorted(finished), Path(tmp))
-            running = _apply(events, tests, finished, problems)
+            running = _apply(events, tests, finished, problems, violations)
             if running is None:
                 if code not in (0, 1, 5) and not events:
                     problems.append(f"pytest could not run (exit code {code}):\n{tail}")
                 break
             culprit = tests[running]  # the child died or hung in this test: charge it, go on
             culprit.outcome = "timeout" if stopped else "error"
+            culprit.crashed = not stopped
             culprit.message = (
                 f"stopped after {request.timeout + WATCHDOG_GRACE:.0f} s without finishing"
-                " — look for an endless loop" if stopped else _died_message(code)
+                " — look for an endless loop" if stopped else describe_exit(code)
             )
             finished.add(running)
         else:
             problems.append("the test process crashed too many times; the rest was not run")
-    return RunResult(list(tests.values()), problems, time.monotonic() - started)
+    return RunResult(list(tests.values()), problems, time.monotonic() - started, violations)

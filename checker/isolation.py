@@ -1,0 +1,228 @@
+"""Run learner functions in a separate, restricted worker process (for grading).
+
+In grading, the suites run in a trusted pytest process and `implementation()`
+hands them a RemoteModule: calling one of its functions sends the arguments to a
+worker (checker.worker), which runs the learner's function and sends the result
+back as plain data. Assertions and scoring never run where the learner's code does.
+
+A worker is started per set of reference days lent to it, lazily; it is killed and
+replaced whenever a call times out, dies, or is interrupted, so no state survives
+from a call that went wrong.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import select
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from checker import wire
+from checker.loader import LearnerImportError
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+PASSED_THROUGH = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")  # set on some CPUs for correctness
+_LIBC = ctypes.CDLL(None, use_errno=True) if sys.platform == "linux" else None
+PR_SET_PDEATHSIG = 1
+
+
+class LearnerError(Exception):
+    """The learner's code raised, crashed or misbehaved in the worker."""
+
+
+class LearnerCrash(LearnerError):
+    """The process running the learner's code died (segfault, os._exit, memory limit)."""
+
+
+class LearnerTimeout(Exception):
+    """A call into the learner's code took longer than the limit."""
+
+
+def worker_environment() -> dict[str, str]:
+    """A scrubbed environment: nothing of the grader's (tokens, keys) reaches the learner."""
+    env = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": "/nonexistent",
+           "PYTHONHASHSEED": "0", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1",
+           "MKL_NUM_THREADS": "1"}
+    env.update({k: os.environ[k] for k in PASSED_THROUGH if k in os.environ})
+    return env
+
+
+def _restrict(memory_mb: int, cpu_seconds: int) -> None:
+    """In the worker, before Python starts: limits, and death with its parent."""
+    import resource
+
+    if _LIBC is not None:
+        _LIBC.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    size = memory_mb * 1024 * 1024
+    resource.setrlimit(resource.RLIMIT_AS, (size, size))
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds + 1))
+    resource.setrlimit(resource.RLIMIT_FSIZE, (0, 0))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+
+
+def describe_exit(code: int) -> str:
+    """Why a process ended, in words a learner can act on."""
+    if code < 0:
+        try:
+            name = signal.Signals(-code).name
+        except ValueError:
+            name = f"signal {-code}"
+        why = {"SIGSEGV": "a segmentation fault", "SIGKILL": "it was killed (out of memory?)",
+               "SIGXCPU": "it used too much CPU time"}
+        return f"the process running your code died: {why.get(name, name)}"
+    if code == 86:
+        return "your code interfered with the grader"
+    return (f"the process running your code exited (exit code {code}) — did your code call "
+            "os._exit or exit the interpreter? Return a value instead")
+
+
+class Worker:
+    """One worker process for one tree and one set of reference days."""
+
+    def __init__(self, tree: Path, reference: Path, swapped: frozenset[str],
+                 timeout: float, memory_mb: int):
+        self.tree, self.reference, self.swapped = tree, reference, swapped
+        self.timeout, self.memory_mb = timeout, memory_mb
+        self.process: subprocess.Popen | None = None
+        self.violations: list[str] = []
+
+    def _start(self) -> None:
+        request_r, self.requests = os.pipe()
+        self.replies, reply_w = os.pipe()
+        self.violation_r, violation_w = os.pipe()
+        os.set_blocking(self.violation_r, False)
+        boot = ("import sys; sys.path.insert(0, sys.argv[7]); import checker.worker as w; "
+                "sys.path.remove(sys.argv[7]); w.main()")
+        cpu = int(self.timeout * 20) + 30  # a backstop; per-call timeouts act first
+        self.process = subprocess.Popen(
+            [sys.executable, "-I", "-B", "-c", boot, str(request_r), str(reply_w),
+             str(violation_w), str(self.tree), str(self.reference), ",".join(sorted(self.swapped)),
+             str(PROJECT_ROOT)],
+            pass_fds=(request_r, reply_w, violation_w), cwd=self.tree, env=worker_environment(),
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            start_new_session=True, preexec_fn=lambda: _restrict(self.memory_mb, cpu),
+        )
+        for fd in (request_r, reply_w, violation_w):
+            os.close(fd)
+
+    def stop(self) -> None:
+        if self.process is None:
+            return
+        self._drain_violations()
+        try:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        self.process.wait()
+        for fd in (self.requests, self.replies, self.violation_r):
+            os.close(fd)
+        self.process = None
+
+    def _drain_violations(self) -> None:
+        try:
+            data = os.read(self.violation_r, 1 << 16)
+        except BlockingIOError:
+            return
+        self.violations += [line for line in data.decode(errors="replace").splitlines() if line]
+
+    def _wait_for_reply(self, deadline: float) -> tuple[dict, list[bytes]]:
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise LearnerTimeout
+            ready, _, _ = select.select([self.replies], [], [], min(left, 0.5))
+            if ready:
+                return wire.receive(self.replies, limit=self.memory_mb * 1024 * 1024)
+
+    def call(self, module: str, function: str, args: tuple, kwargs: dict) -> Any:
+        if self.process is None:
+            self._start()
+        buffers: list[bytes] = []
+        message = {"module": module, "function": function,
+                   "args": wire.encode((args, kwargs), buffers)}
+        try:
+            wire.send(self.requests, message, buffers)
+            reply, out = self._wait_for_reply(time.monotonic() + self.timeout)
+            self._drain_violations()
+            return self._result(reply, out)
+        except (LearnerError, NotImplementedError, LearnerImportError):
+            raise
+        except LearnerTimeout:
+            self.stop()
+            raise LearnerTimeout(f"{function} took longer than {self.timeout:g} s") from None
+        except (EOFError, BrokenPipeError, wire.WireError) as error:
+            if isinstance(error, wire.WireError):
+                self.stop()
+                raise LearnerError(str(error)) from None
+            code = self.process.wait()
+            self.stop()
+            raise LearnerCrash(describe_exit(code)) from None
+        except BaseException:  # interrupted (pytest-timeout, Ctrl-C): the worker is in an unknown state
+            self.stop()
+            raise
+
+    @staticmethod
+    def _result(reply: dict, out: list[bytes]) -> Any:
+        if "value" in reply:
+            return wire.decode(reply["value"], out)
+        kind, message, where = str(reply.get("error")), str(reply.get("message")), str(reply.get("where"))
+        if kind == "NotImplementedError":
+            raise NotImplementedError(message)
+        if kind == "LearnerImportError":
+            raise LearnerImportError(message)
+        if kind == "SystemExit":
+            raise LearnerError(f"your code called sys.exit({message}); return a value instead")
+        if kind == "PermissionError" and "llmroad grading refused" in message:
+            raise LearnerError(f"{message}{where}")
+        raise LearnerError(f"your code raised {kind}: {message}{where}")
+
+
+class RemoteFunction:
+    def __init__(self, pool: WorkerPool, module: str, name: str):
+        self.pool, self.module, self.name = pool, module, name
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self.pool.worker_for(self.module).call(self.module, self.name, args, kwargs)
+
+
+class RemoteModule:
+    """Stands in for a learner module: its attributes are functions run in a worker."""
+
+    def __init__(self, pool: WorkerPool, module: str):
+        self.pool, self.module = pool, module
+
+    def __getattr__(self, name: str) -> RemoteFunction:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return RemoteFunction(self.pool, self.module, name)
+
+
+class WorkerPool:
+    """The workers of one grading session, one per set of reference days lent."""
+
+    def __init__(self, tree: Path, reference: Path, swapped_for, timeout: float, memory_mb: int):
+        self.tree, self.reference, self.swapped_for = tree, reference, swapped_for
+        self.timeout, self.memory_mb = timeout, memory_mb
+        self.workers: dict[frozenset[str], Worker] = {}
+
+    def module(self, name: str) -> RemoteModule:
+        return RemoteModule(self, name)
+
+    def worker_for(self, module: str) -> Worker:
+        swapped = self.swapped_for(module.split(".")[0])
+        if swapped not in self.workers:
+            self.workers[swapped] = Worker(self.tree, self.reference, swapped,
+                                           self.timeout, self.memory_mb)
+        return self.workers[swapped]
+
+    def violations(self) -> list[str]:
+        return [v for worker in self.workers.values() for v in worker.violations]
+
+    def close(self) -> None:
+        for worker in self.workers.values():
+            worker.stop()

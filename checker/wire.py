@@ -1,0 +1,140 @@
+"""Move data between the grader and a learner's worker process, safely.
+
+The worker runs untrusted code, so nothing it sends may execute in the grader: no
+pickle. A message is JSON plus raw array buffers, framed with lengths:
+
+    [8-byte header length][JSON header][8-byte length][buffer] ...
+
+Values that cross: None, bool, int, float, str, lists, tuples, dicts, NumPy arrays
+of numeric or bool dtype, and NumPy scalars. Anything else stays on the side that
+made it, behind a Handle (a forward pass's cache, say), and is only ever passed back.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import struct
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+SAFE_DTYPE_KINDS = "biufc"  # bool, ints, unsigned, floats, complex: never objects
+_LENGTH = struct.Struct("<Q")
+
+
+class WireError(ValueError):
+    """A message that is malformed, too large, or holds a value that may not cross."""
+
+
+@dataclass(frozen=True)
+class Handle:
+    """An opaque value that stays in the worker; it can only be passed back."""
+
+    id: int
+
+
+def encode(value: Any, buffers: list[bytes], keep: dict[int, Any] | None = None) -> Any:
+    """`value` as JSON-able data; arrays go to `buffers`. Unknown objects become handles
+    kept in `keep` when it is given (the worker), and are refused otherwise."""
+    if value is None or isinstance(value, bool | str):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, np.generic):
+        return {"float": repr(value)} if isinstance(value, float) else value
+    if isinstance(value, np.generic) and value.dtype.kind in SAFE_DTYPE_KINDS:
+        return {"scalar": encode(np.asarray(value), buffers, keep)}
+    if isinstance(value, np.ndarray) and value.dtype.kind in SAFE_DTYPE_KINDS:
+        buffers.append(np.ascontiguousarray(value).tobytes())
+        return {"array": len(buffers) - 1, "dtype": value.dtype.str, "shape": list(value.shape)}
+    if isinstance(value, list):
+        return [encode(v, buffers, keep) for v in value]
+    if isinstance(value, tuple):
+        return {"tuple": [encode(v, buffers, keep) for v in value]}
+    if isinstance(value, dict):
+        return {"dict": [[encode(k, buffers, keep), encode(v, buffers, keep)] for k, v in value.items()]}
+    if isinstance(value, Handle):
+        return {"handle": value.id}
+    if keep is not None:
+        keep[id(value)] = value
+        return {"handle": id(value)}
+    raise WireError(f"a {type(value).__name__} cannot be passed to or from the learner's code")
+
+
+def decode(data: Any, buffers: list[bytes], kept: dict[int, Any] | None = None) -> Any:
+    """The inverse of encode. With `kept` (the worker), handles become their objects."""
+    if data is None or isinstance(data, bool | int | str):
+        return data
+    if isinstance(data, list):
+        return [decode(v, buffers, kept) for v in data]
+    if not isinstance(data, dict) or len(data) not in (1, 3):
+        raise WireError("malformed message")
+    if "float" in data:
+        return float(data["float"])
+    if "scalar" in data:
+        return decode(data["scalar"], buffers, kept)[()]
+    if "array" in data:
+        return _array(data, buffers)
+    if "tuple" in data:
+        return tuple(decode(v, buffers, kept) for v in data["tuple"])
+    if "dict" in data:
+        return {_key(decode(k, buffers, kept)): decode(v, buffers, kept) for k, v in data["dict"]}
+    if "handle" in data:
+        if kept is None:
+            return Handle(int(data["handle"]))
+        if data["handle"] not in kept:
+            raise WireError("a value from before the worker restarted was used again")
+        return kept[data["handle"]]
+    raise WireError("malformed message")
+
+
+def _key(key: Any) -> Any:
+    if isinstance(key, list | dict | np.ndarray):
+        raise WireError("dictionary keys must be plain values")
+    return key
+
+
+def _array(data: dict, buffers: list[bytes]) -> np.ndarray:
+    dtype = np.dtype(str(data["dtype"]))
+    if dtype.kind not in SAFE_DTYPE_KINDS or dtype.fields is not None:
+        raise WireError(f"arrays of dtype {dtype} may not cross")
+    shape = tuple(int(n) for n in data["shape"])
+    buffer = buffers[int(data["array"])]
+    if len(buffer) != dtype.itemsize * int(np.prod(shape, dtype=np.int64)):
+        raise WireError("an array's buffer does not match its shape")
+    return np.frombuffer(buffer, dtype=dtype).reshape(shape).copy()
+
+
+def _read_exactly(fd: int, size: int) -> bytes:
+    chunks, left = [], size
+    while left:
+        chunk = os.read(fd, min(left, 1 << 20))
+        if not chunk:
+            raise EOFError("the other side closed the connection")
+        chunks.append(chunk)
+        left -= len(chunk)
+    return b"".join(chunks)
+
+
+def send(fd: int, message: dict, buffers: list[bytes]) -> None:
+    header = json.dumps({**message, "buffers": [len(b) for b in buffers]}).encode()
+    parts = [_LENGTH.pack(len(header)), header, *buffers]
+    data = b"".join(parts)
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def receive(fd: int, limit: int) -> tuple[dict, list[bytes]]:
+    """One message; WireError if it is larger than `limit` bytes in all."""
+    (size,) = _LENGTH.unpack(_read_exactly(fd, _LENGTH.size))
+    if size > limit:
+        raise WireError(f"a message of {size} bytes is over the limit of {limit}")
+    try:
+        message = json.loads(_read_exactly(fd, size))
+        lengths = [int(n) for n in message.pop("buffers")]
+    except (ValueError, KeyError, TypeError) as error:
+        raise WireError("malformed message") from error
+    if sum(lengths) > limit:
+        raise WireError(f"arrays of {sum(lengths)} bytes are over the limit of {limit}")
+    return message, [_read_exactly(fd, n) for n in lengths]

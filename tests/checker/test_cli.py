@@ -1,0 +1,217 @@
+"""The `llmroad` command as a learner meets it: exit codes, messages, JSON, progress.
+
+Each test gets its own workspace (a copy of the exercises) so progress and broken
+files never leak between tests.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from checker.catalogue import load_course
+from checker.cli import main
+
+ROOT = Path(__file__).resolve().parents[2]
+DAY1 = load_course().day(1)
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Path:
+    shutil.copytree(ROOT / "exercises", tmp_path / "exercises")
+    return tmp_path
+
+
+def solve(workspace: Path, *folders: str) -> None:
+    """Replace the learner's day folders with the reference (a learner who finished them)."""
+    for folder in folders:
+        shutil.rmtree(workspace / "exercises" / folder)
+        shutil.copytree(ROOT / "solutions" / folder, workspace / "exercises" / folder)
+
+
+def append(workspace: Path, relative: str, code: str) -> None:
+    """Redefine a function at the end of a learner module (the later def wins)."""
+    path = workspace / "exercises" / relative
+    path.write_text(path.read_text(encoding="utf-8") + "\n\n" + code, encoding="utf-8")
+
+
+def llmroad(workspace: Path, *args: str):
+    return CliRunner().invoke(main, ["--workspace", str(workspace), *args])
+
+
+def check_json(workspace: Path, *args: str) -> dict:
+    result = llmroad(workspace, "check", "--json", *args)
+    return json.loads(result.stdout)
+
+
+def test_untouched_stubs_are_not_started_and_exit_1(workspace):
+    result = llmroad(workspace, "check", "day01")
+    assert result.exit_code == 1, result.output
+    for task in DAY1.tasks:
+        assert f"{task.id} {task.name}" in result.output
+    assert result.output.count("not started") >= len(DAY1.tasks)
+    assert "next: 1.1" in result.output and "llmroad hint 1.1" in result.output
+
+
+def test_the_reference_passes_and_exits_0(workspace):
+    result = llmroad(workspace, "check", "1", "--impl", "solutions")
+    assert result.exit_code == 0, result.output
+    assert "the day passes" in result.output
+
+
+@pytest.mark.parametrize("name", ["day01", "1", "01", "day01_ml_basics", "DAY01"])
+def test_a_day_can_be_named_several_ways(workspace, name):
+    assert check_json(workspace, name)["days"][0]["id"] == "day01"
+
+
+@pytest.mark.parametrize("name", ["day99", "0", "day01_wrong", "attention"])
+def test_an_unknown_day_exits_2_and_names_the_valid_ones(workspace, name):
+    result = llmroad(workspace, "check", name)
+    assert result.exit_code == 2
+    assert "day01 … day24" in result.output
+
+
+def test_check_without_a_day_is_a_usage_error(workspace):
+    assert llmroad(workspace, "check").exit_code == 2
+
+
+def test_check_all_on_the_reference_passes_and_lists_later_days(workspace):
+    result = llmroad(workspace, "check", "--all", "--impl", "solutions")
+    assert result.exit_code == 0, result.output
+    assert "not yet available" in result.output
+    assert "5 of 5 available days pass" in result.output
+
+
+def test_json_report_has_days_tasks_and_tests(workspace):
+    report = check_json(workspace, "day01")
+    assert report["ok"] is False and report["problems"] == []
+    day = report["days"][0]
+    assert day["status"] == "not started" and day["total"] > 0
+    assert [t["id"] for t in day["tasks"]] == [t.id for t in DAY1.tasks]
+    test = day["tasks"][0]["tests"][0]
+    assert test.keys() >= {"name", "outcome", "message", "points", "seconds"}
+    assert test["outcome"] == "todo"
+
+
+def test_a_half_finished_day_reports_per_task(workspace):
+    solved = (ROOT / "solutions/day01_ml_basics/linear_regression.py").read_text(encoding="utf-8")
+    stub = workspace / "exercises/day01_ml_basics/linear_regression.py"
+    stub.write_text(stub.read_text(encoding="utf-8") + "\n" + solved, encoding="utf-8")
+    append(workspace, "day01_ml_basics/linear_regression.py",
+           "def fit_linear_gradient_descent(X, y, lr=0.1, steps=1000):\n"
+           "    raise NotImplementedError('1.4 fit_linear_gradient_descent: see README.md')\n")
+    statuses = {t["id"]: t["status"] for t in check_json(workspace, "day01")["days"][0]["tasks"]}
+    assert statuses == {"1.1": "done", "1.2": "done", "1.3": "done", "1.4": "not started"}
+
+
+def test_a_syntax_error_is_named_with_its_file_and_line(workspace):
+    path = workspace / "exercises/day01_ml_basics/linear_regression.py"
+    path.write_text(path.read_text(encoding="utf-8") + "\ndef broken(:\n", encoding="utf-8")
+    result = llmroad(workspace, "check", "day01")
+    assert result.exit_code == 1
+    lines = path.read_text(encoding="utf-8").count("\n")
+    assert f"linear_regression.py could not be imported: SyntaxError on line {lines}" in result.output
+
+
+def test_sys_exit_in_learner_code_fails_only_that_task(workspace):
+    solve(workspace, "day05_metrics")
+    append(workspace, "day05_metrics/metrics.py",
+           "def accuracy(y_true, y_pred):\n    import sys\n    sys.exit(3)\n")
+    tasks = {t["id"]: t for t in check_json(workspace, "day05")["days"][0]["tasks"]}
+    assert tasks["5.2"]["passed"] == 0
+    assert "sys.exit" in tasks["5.2"]["tests"][0]["message"]
+    assert all(tasks[t]["status"] == "done" for t in ("5.1", "5.3", "5.4", "5.5"))
+
+
+def test_os_exit_kills_one_test_and_the_rest_still_run(workspace):
+    solve(workspace, "day05_metrics")
+    append(workspace, "day05_metrics/metrics.py",
+           "def accuracy(y_true, y_pred):\n    import os\n    os._exit(7)\n")
+    tasks = {t["id"]: t for t in check_json(workspace, "day05")["days"][0]["tasks"]}
+    assert {t["outcome"] for t in tasks["5.2"]["tests"]} == {"error"}
+    assert "exit code 7" in tasks["5.2"]["tests"][0]["message"]
+    assert all(tasks[t]["status"] == "done" for t in ("5.1", "5.3", "5.4", "5.5"))
+
+
+def test_a_hanging_function_times_out_and_the_rest_still_run(workspace):
+    solve(workspace, "day05_metrics")
+    append(workspace, "day05_metrics/metrics.py",
+           "def accuracy(y_true, y_pred):\n    while True:\n        pass\n")
+    report = check_json(workspace, "day05", "--timeout", "1")
+    tasks = {t["id"]: t for t in report["days"][0]["tasks"]}
+    assert {t["outcome"] for t in tasks["5.2"]["tests"]} == {"timeout"}
+    assert "endless loop" in tasks["5.2"]["tests"][0]["message"]
+    assert all(tasks[t]["status"] == "done" for t in ("5.1", "5.3", "5.4", "5.5"))
+
+
+def test_an_unfinished_prerequisite_is_replaced_by_the_reference_and_said(workspace):
+    solve(workspace, "day04_neural_networks")  # days 2 and 3 are still stubs
+    result = llmroad(workspace, "check", "day04")
+    assert result.exit_code == 0, result.output
+    assert "day02" in result.output and "day03" in result.output
+    assert "checked with the reference" in result.output
+
+
+def test_a_passing_prerequisite_is_the_learners_own(workspace):
+    solve(workspace, "day02_loss_functions", "day03_activations", "day04_neural_networks")
+    assert llmroad(workspace, "check", "2", "3").exit_code == 0
+    report = check_json(workspace, "day04")
+    assert report["days"][0]["checked_with_reference"] == []
+    # a prerequisite changed since it passed is not trusted until it is checked again
+    append(workspace, "day02_loss_functions/losses.py", "# edited\n")
+    report = check_json(workspace, "day04")
+    assert report["days"][0]["checked_with_reference"] == ["day02_loss_functions"]
+
+
+def test_progress_is_recorded_and_shown(workspace):
+    solve(workspace, "day01_ml_basics")
+    llmroad(workspace, "check", "day01")
+    llmroad(workspace, "check", "day02")
+    saved = json.loads((workspace / ".llmroad/progress.json").read_text(encoding="utf-8"))
+    assert saved["days"]["day01"]["passed"] == saved["days"]["day01"]["total"] > 0
+    data = json.loads(llmroad(workspace, "progress", "--json").stdout)
+    assert data["overall"]["tasks_done"] == len(DAY1.tasks)
+    text = llmroad(workspace, "progress").output
+    assert "初級編" in text and f"{len(DAY1.tasks)}/" in text
+    listed = {d["id"]: d["status"] for d in json.loads(llmroad(workspace, "list", "--json").stdout)}
+    assert listed["day01"] == "passing" and listed["day02"] == "0/5 tasks"
+    assert listed["day24"] == "not available"
+
+
+def test_checking_another_tree_records_no_progress(workspace):
+    llmroad(workspace, "check", "day01", "--impl", "solutions")
+    assert not (workspace / ".llmroad/progress.json").exists()
+
+
+def test_a_corrupt_progress_file_is_set_aside_with_a_message(workspace):
+    state = workspace / ".llmroad"
+    state.mkdir()
+    (state / "progress.json").write_text("{not json", encoding="utf-8")
+    result = llmroad(workspace, "progress")
+    assert result.exit_code == 0
+    assert "could not be read" in result.output
+    kept = list(state.glob("progress.json.unreadable-*"))
+    assert len(kept) == 1 and kept[0].read_text(encoding="utf-8") == "{not json"
+
+
+def test_hints_grow_more_explicit_and_stop_at_the_last(workspace):
+    task = DAY1.tasks[1]
+    shown = [llmroad(workspace, "hint", task.id).output for _ in range(len(task.hints) + 1)]
+    for level, text in enumerate(task.hints, start=1):
+        assert f"hint {level}/{len(task.hints)}" in shown[level - 1]
+        assert text in shown[level - 1]
+    assert task.hints[-1] in shown[-1]
+    assert task.hints[0] in llmroad(workspace, "hint", task.id, "--level", "1").output
+
+
+def test_a_day_hint_is_for_its_next_unfinished_task(workspace):
+    assert DAY1.tasks[0].hints[0] in llmroad(workspace, "hint", "day01").output
+
+
+def test_hints_for_unknown_tasks_exit_2(workspace):
+    for target in ("1.9", "day99", "day24"):
+        assert llmroad(workspace, "hint", target).exit_code == 2

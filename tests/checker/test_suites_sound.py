@@ -1,0 +1,64 @@
+"""Every day-suite test fails on the untouched stubs and passes on the reference.
+
+This is what makes a suite trustworthy: a test that passes on a stub cannot tell a
+learner anything, and a test the reference fails is a bug in the course. Both runs go
+through the same runner the learner's `llmroad check` uses.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from checker.catalogue import load_course
+from checker.runner import SUITES, RunRequest, run_suites
+
+ROOT = Path(__file__).resolve().parents[2]
+AVAILABLE = [day for day in load_course().days if day.available]
+
+
+def _run(tree: str):
+    result = run_suites(RunRequest(suites=[SUITES / d.folder for d in AVAILABLE],
+                                   tree=ROOT / tree))
+    assert not result.problems, "\n".join(result.problems)
+    return result.tests
+
+
+@pytest.fixture(scope="module")
+def on_stubs():
+    return _run("exercises")
+
+
+@pytest.fixture(scope="module")
+def on_solutions():
+    return _run("solutions")
+
+
+def test_no_test_passes_on_the_untouched_stubs(on_stubs):
+    passing = [t.nodeid for t in on_stubs if t.outcome == "passed"]
+    assert not passing, f"these tests pass on a stub, so they check nothing: {passing}"
+
+
+def test_stubs_fail_as_not_started_not_as_crashes(on_stubs):
+    """A stub is a NotImplementedError: the checker must be able to say 'not started'."""
+    other = [(t.nodeid, t.outcome, t.message) for t in on_stubs if t.outcome != "todo"]
+    assert not other, f"these tests do not reach the stub's NotImplementedError: {other}"
+
+
+def test_every_test_passes_on_the_reference(on_solutions):
+    failing = [(t.nodeid, t.outcome, t.message) for t in on_solutions if t.outcome != "passed"]
+    assert not failing, f"the reference fails: {failing}"
+
+
+def test_every_available_day_has_tests_for_every_task(on_solutions):
+    counts = Counter(t.task for t in on_solutions)
+    for day in AVAILABLE:
+        for task in day.tasks:
+            assert counts[task.id] >= 3, f"{task.id} has {counts[task.id]} tests"
+
+
+def test_the_basics_hold_at_least_a_hundred_tests(on_solutions):
+    basics = [t for t in on_solutions if t.day and t.day[:5] in {f"day0{n}" for n in range(1, 6)}]
+    assert len(basics) >= 100
