@@ -13,9 +13,11 @@ from pathlib import Path
 
 import click
 
-from checker import render
+from checker import exports, render
+from checker.bundle import build_bundle
 from checker.catalogue import Day, UnknownDay, load_course
 from checker.checking import Workspace, check
+from checker.grading import Settings, find_submissions, grade_all, grade_one, suite_tests
 from checker.hints import next_hint
 from checker.runner import PROJECT_ROOT
 
@@ -125,6 +127,70 @@ def hint_command(workspace: Workspace, target: str, level: int | None) -> None:
         raise click.BadParameter(str(error), param_hint="TASK|DAY") from None
     workspace.progress.save(progress)
     click.echo(render.hint_text(hint))
+
+
+def _grading_settings(days: str | None, timeout: float, memory_mb: int) -> Settings:
+    course = load_course()
+    try:
+        chosen = [course.day(d) for d in days.split(",") if d] if days else list(course.days)
+    except UnknownDay as error:
+        raise click.BadParameter(str(error), param_hint="--days") from None
+    return Settings([d.folder for d in chosen if d.available], timeout, memory_mb)
+
+
+def _grading_options(command):
+    command = click.option("--days", metavar="DAY,DAY,...",
+                           help="Days to grade (default: every available day).")(command)
+    command = click.option("--timeout", type=click.FloatRange(min=0.5), default=30.0,
+                           show_default=True, help="Seconds one call into learner code may take.")(command)
+    return click.option("--memory-mb", type=click.IntRange(min=256), default=1024,
+                        show_default=True, help="Memory limit of the learner's process.")(command)
+
+
+@main.command("grade")
+@click.argument("submissions", required=False,
+                type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path),
+              help="Where grades.csv, grades.json and each <student>/results.json go.")
+@click.option("--jobs", type=click.IntRange(min=1), default=os.cpu_count() or 1,
+              show_default="the number of cores", help="Submissions graded at once.")
+@click.option("--gradescope-bundle", type=click.Path(dir_okay=False, path_type=Path),
+              help="Instead of grading, write a Gradescope autograder bundle (.zip).")
+@_grading_options
+def grade_command(submissions: Path | None, out: Path | None, jobs: int,
+                  gradescope_bundle: Path | None, days: str | None, timeout: float,
+                  memory_mb: int) -> None:
+    """Grade every student's folder or .zip in SUBMISSIONS into a gradebook in --out.
+
+    Learner code runs in a restricted child process; the verdicts are decided outside
+    it. Re-running with the same --out reuses grades whose submission is unchanged."""
+    settings = _grading_settings(days, timeout, memory_mb)
+    if gradescope_bundle:
+        count = build_bundle(gradescope_bundle, settings.days, timeout, memory_mb)
+        click.echo(f"wrote {gradescope_bundle} ({count} files): upload it as the autograder "
+                   "of a Gradescope programming assignment")
+        return
+    if submissions is None or out is None:
+        raise click.UsageError("give SUBMISSIONS and --out (or --gradescope-bundle FILE.zip)")
+    count = len(find_submissions(submissions))
+    with click.progressbar(length=count, label=f"grading {count} submissions",
+                           file=sys.stderr) as bar:
+        grades = grade_all(submissions, out, settings, jobs, on_graded=lambda grade: bar.update(1))
+    exports.write_all(grades, out)
+    click.echo(render.grading_text(grades, out))
+
+
+@main.command("gradescope-run", hidden=True)
+@click.argument("submission", type=click.Path(exists=True, path_type=Path))
+@click.argument("results", type=click.Path(dir_okay=False, path_type=Path))
+@_grading_options
+def gradescope_run(submission: Path, results: Path, days: str | None, timeout: float,
+                   memory_mb: int) -> None:
+    """Grade one submission inside Gradescope's container (run_autograder calls this)."""
+    settings = _grading_settings(days, timeout, memory_mb)
+    grade = grade_one("submission", submission, settings, suite_tests(settings))
+    exports.write_gradescope(grade, results)
+    click.echo(f"{grade.score:g}/{grade.max_score:g} points, status {grade.status}")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -175,6 +175,8 @@ class Worker:
             raise NotImplementedError(message)
         if kind == "LearnerImportError":
             raise LearnerImportError(message)
+        if kind == "MemoryError":
+            raise LearnerCrash(f"your code ran out of memory{where} — the limit is per process")
         if kind == "SystemExit":
             raise LearnerError(f"your code called sys.exit({message}); return a value instead")
         if kind == "PermissionError" and "llmroad grading refused" in message:

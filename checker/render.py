@@ -8,6 +8,7 @@ from click import style
 
 from checker.catalogue import Course, Day
 from checker.checking import CheckReport, DayReport, TaskReport
+from checker.grading import STATUSES, ClassGrades
 from checker.hints import Hint
 from checker.progress import Progress
 
@@ -203,3 +204,11 @@ def hint_text(hint: Hint) -> str:
             if hint.level < hint.levels else "")
     return (style(f"{hint.task.id} {hint.task.name} — hint {hint.level}/{hint.levels}", bold=True)
             + f"\n  {hint.text}\n{more}").rstrip()
+
+
+def grading_text(grades: ClassGrades, out) -> str:
+    counts = [f"{sum(g.status == s for g in grades.grades)} {s}" for s in STATUSES]
+    reused = f", {grades.reused} unchanged and reused" if grades.reused else ""
+    return (f"graded {len(grades.grades)} submissions in {grades.seconds:.1f} s{reused}: "
+            f"{', '.join(counts)}\n→ {out / 'grades.csv'}, {out / 'grades.json'}, "
+            f"{out}/<student>/results.json")

@@ -1,0 +1,100 @@
+"""Write a class's grades: grades.csv, grades.json, and Gradescope's results.json."""
+
+from __future__ import annotations
+
+import csv
+import json
+import time
+from dataclasses import asdict
+from pathlib import Path
+
+from checker.catalogue import load_course
+from checker.grading import ClassGrades, Grade
+
+
+def _number(value: float) -> float | int:
+    return int(value) if float(value).is_integer() else round(value, 3)
+
+
+def _task_ids(grades: ClassGrades) -> list[str]:
+    return [task.id for day in grades.days for task in day.tasks]
+
+
+def write_csv(grades: ClassGrades, path: Path) -> None:
+    """One row per student (sorted by name): points per task, per day, total, status."""
+    tasks, days = _task_ids(grades), grades.days
+    with open(path, "w", newline="", encoding="utf-8") as file:
+        writer = csv.writer(file)
+        writer.writerow(["student", *tasks, *(d.id for d in days), "total", "status", "detail"])
+        possible = Grade("(max)", "", "", grades.blank, 0)
+        for grade in [possible, *grades.grades]:
+            per_task, per_day = grade.by("task"), grade.by("day")
+            earned = (lambda t: t[1]) if grade is possible else (lambda t: t[0])
+            writer.writerow([
+                grade.student,
+                *(_number(earned(per_task.get(t, (0, 0)))) for t in tasks),
+                *(_number(earned(per_day.get(d.folder, (0, 0)))) for d in days),
+                _number(grade.max_score if grade is possible else grade.score),
+                grade.status, grade.detail,
+            ])
+
+
+def _grade_json(grade: Grade) -> dict:
+    return {
+        "student": grade.student, "status": grade.status, "detail": grade.detail,
+        "score": _number(grade.score), "max_score": _number(grade.max_score),
+        "seconds": round(grade.seconds, 3),
+        "tasks": {t: {"score": _number(e), "max_score": _number(m)}
+                  for t, (e, m) in grade.by("task").items()},
+        "tests": [{**asdict(t), "score": _number(grade.earned(t))} for t in grade.tests],
+    }
+
+
+def write_json(grades: ClassGrades, path: Path) -> None:
+    course = load_course()
+    data = {
+        "course": course.title_en, "graded_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
+        "settings": asdict(grades.settings), "days": [d.id for d in grades.days],
+        "students": [_grade_json(g) for g in grades.grades],
+    }
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
+
+
+def gradescope_results(grade: Grade) -> dict:
+    """Gradescope's autograder results: one entry per test, with the learner's message."""
+    course = load_course()
+    tests = []
+    for test in grade.tests:
+        task_name = course.task(test.task)[1].name if test.task else ""
+        tests.append({
+            "name": f"{test.task} {task_name}: {test.name}",
+            "number": test.task or "",
+            "score": _number(grade.earned(test)),
+            "max_score": _number(test.points),
+            "status": "passed" if grade.earned(test) else "failed",
+            "output": "" if test.outcome == "passed" else f"[{test.outcome}] {test.message}",
+            "visibility": "visible",
+        })
+    summary = f"{_number(grade.score)}/{_number(grade.max_score)} points; status: {grade.status}"
+    return {
+        "score": _number(grade.score),
+        "execution_time": round(grade.seconds, 2),
+        "output": summary + (f" — {grade.detail}" if grade.detail else ""),
+        "visibility": "visible",
+        "stdout_visibility": "hidden",
+        "tests": tests,
+    }
+
+
+def write_gradescope(grade: Grade, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(gradescope_results(grade), ensure_ascii=False, indent=2),
+                    encoding="utf-8")
+
+
+def write_all(grades: ClassGrades, out: Path) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    write_csv(grades, out / "grades.csv")
+    write_json(grades, out / "grades.json")
+    for grade in grades.grades:
+        write_gradescope(grade, out / grade.student / "results.json")
