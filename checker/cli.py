@@ -63,9 +63,13 @@ def main(ctx: click.Context, workspace: Path | None) -> None:
 
 @main.command("list")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for tools.")
+@click.option("--markdown", is_flag=True, help="Print the course index as a Markdown table.")
 @click.pass_obj
-def list_days(workspace: Workspace, as_json: bool) -> None:
+def list_days(workspace: Workspace, as_json: bool, markdown: bool) -> None:
     """Every day: its section, titles and your status."""
+    if markdown:
+        click.echo(render.days_markdown(load_course()))
+        return
     progress, warning = workspace.progress.load()
     if warning:
         click.secho(warning, fg="yellow", err=True)

@@ -37,8 +37,12 @@ def _day_heading(day: Day) -> str:
     return style(f"{day.id} · {day.title_ja} · {day.title_en}", bold=True)
 
 
+def _label(task: TaskReport) -> str:
+    return f"{task.task.id} {', '.join(task.task.functions)}"
+
+
 def _task_line(task: TaskReport, width: int) -> str:
-    label = f"{task.task.id} {task.task.name}".ljust(width)
+    label = _label(task).ljust(width)
     if task.status == "done":
         state = f"done ({task.passed}/{task.total})"
     elif task.status == "not started":
@@ -50,11 +54,13 @@ def _task_line(task: TaskReport, width: int) -> str:
 
 def _swapped_note(report: DayReport, course: Course) -> str:
     names = [course.day_of_folder(folder) for folder in report.swapped]
-    listed = ", ".join(f"{d.id} ({d.title_en})" for d in names)
+    listed = " and ".join(f"{d.id} ({d.title_en})" for d in names)
+    one = len(names) == 1
     return style(
-        f"  note: {listed} isn't passing yet (or changed since it last passed), so "
-        f"{report.day.id} was checked with the reference version of it. "
-        "Check that day to use your own.", fg="yellow")
+        f"  note: {listed} {'is' if one else 'are'}n't passing yet (or changed since "
+        f"{'it' if one else 'they'} last passed), so {report.day.id} was checked with the "
+        f"reference version of {'it' if one else 'them'}. Check "
+        f"{'that day' if one else 'those days'} to use your own.", fg="yellow")
 
 
 def _problem(task: TaskReport, day: Day) -> str:
@@ -65,7 +71,7 @@ def _problem(task: TaskReport, day: Day) -> str:
                 f"{task.task.name}, and read README.md § {task.task.id} for the idea")
     word = OUTCOME_WORDS.get(test.outcome, test.outcome)
     message = "\n".join("    " + line for line in test.message.splitlines())
-    return (f"  {style(f'{task.task.id} {task.task.name}', bold=True)} — {word} in "
+    return (f"  {style(_label(task), bold=True)} — {word} in "
             f"{test.name}:\n{message}")
 
 
@@ -73,7 +79,7 @@ def _day_text(report: DayReport, course: Course) -> list[str]:
     day = report.day
     if not day.available:
         return [_day_heading(day), style("  not yet available", dim=True)]
-    width = max(len(f"{t.task.id} {t.task.name}") for t in report.tasks)
+    width = max(len(_label(t)) for t in report.tasks)
     lines = [_day_heading(day), *(_task_line(t, width) for t in report.tasks)]
     if report.swapped:
         lines.append(_swapped_note(report, course))
@@ -142,6 +148,17 @@ def list_json(course: Course, progress: Progress) -> list[dict]:
         "title_en": d.title_en, "post_url": d.post_url, "requires": list(d.requires),
         "tasks": [t.id for t in d.tasks], "status": day_status(d, progress),
     } for d in course.days]
+
+
+def days_markdown(course: Course) -> str:
+    """The course's index as a Markdown table (README.md holds exactly this)."""
+    rows = ["| day | 日本語 | English | tasks | builds on |", "|---|---|---|---|---|"]
+    for day in course.days:
+        tasks = ", ".join(t.id for t in day.tasks) or "coming"
+        needs = ", ".join(course.day_of_folder(f).id for f in day.requires) or "—"
+        link = f"[{day.id}](exercises/{day.folder}/README.md)" if day.available else day.id
+        rows.append(f"| {link} | [{day.title_ja}]({day.post_url}) | {day.title_en} | {tasks} | {needs} |")
+    return "\n".join(rows)
 
 
 def list_text(course: Course, progress: Progress) -> str:

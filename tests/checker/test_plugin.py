@@ -69,8 +69,17 @@ def test_missing_function():
 '''
 
 
+_RUN: dict[str, dict] = {}  # one inner pytest run serves every test of this module
+
+
 @pytest.fixture
 def events(pytester: pytest.Pytester, tmp_path: Path) -> dict[str, dict]:
+    if not _RUN:
+        _RUN.update(_run_fake_suite(pytester, tmp_path))
+    return _RUN
+
+
+def _run_fake_suite(pytester: pytest.Pytester, tmp_path: Path) -> dict[str, dict]:
     tree = tmp_path / "tree" / "day05_metrics"
     tree.mkdir(parents=True)
     (tree / "metrics.py").write_text(textwrap.dedent(LEARNER))
