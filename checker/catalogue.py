@@ -85,8 +85,10 @@ class Course:
         text = str(name).strip().lower()
         match = re.fullmatch(r"(?:day)?0*(\d+)(?:_\w*)?", text)
         for day in self.days:
-            if match and int(match.group(1)) == day.number and (
-                "_" not in text or text == day.folder
+            if (
+                match
+                and int(match.group(1)) == day.number
+                and ("_" not in text or text == day.folder)
             ):
                 return day
         raise UnknownDay(

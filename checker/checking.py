@@ -121,13 +121,17 @@ def _day_reports(course: Course, days: list[Day], tests: list[TestOutcome]) -> l
     return reports
 
 
-def _passing_elsewhere(course: Course, days: list[Day], tree: Path, progress: Progress) -> list[str]:
+def _passing_elsewhere(
+    course: Course, days: list[Day], tree: Path, progress: Progress
+) -> list[str]:
     """Prerequisite days not being run now whose recorded pass is still fresh."""
     running = {day.folder for day in days}
     needed = {p for day in days for p in course.prerequisites(day) if p.folder not in running}
     return [
-        p.id for p in needed
-        if p.id in progress.days and progress.days[p.id].passing
+        p.id
+        for p in needed
+        if p.id in progress.days
+        and progress.days[p.id].passing
         and progress.days[p.id].tree_hash == tree_hash(tree / p.folder)
     ]
 
@@ -137,9 +141,11 @@ def _record(progress: Progress, reports: list[DayReport], tree: Path) -> None:
     for report in reports:
         if report.day.available:
             progress.days[report.day.id] = DayProgress(
-                passed=report.passed, total=report.total,
+                passed=report.passed,
+                total=report.total,
                 tasks={t.task.id: [t.passed, t.total] for t in report.tasks},
-                tree_hash=tree_hash(tree / report.day.folder), checked_at=stamp,
+                tree_hash=tree_hash(tree / report.day.folder),
+                checked_at=stamp,
             )
 
 
@@ -161,15 +167,28 @@ def check(
     available = [d for d in days if d.available]
     if not tree.is_dir():
         return CheckReport(tree, [], [f"{tree} is not a folder of exercises"], warnings, 0.0)
-    result = run_suites(RunRequest(
-        suites=[SUITES / d.folder for d in available],
-        tree=tree,
-        passing_days=_passing_elsewhere(course, available, tree, progress) if own_tree else [],
-        timeout=timeout,
-    )) if available else None
+    result = (
+        run_suites(
+            RunRequest(
+                suites=[SUITES / d.folder for d in available],
+                tree=tree,
+                passing_days=_passing_elsewhere(course, available, tree, progress)
+                if own_tree
+                else [],
+                timeout=timeout,
+            )
+        )
+        if available
+        else None
+    )
     reports = _day_reports(course, days, result.tests if result else [])
     if own_tree and result:
         _record(progress, reports, tree)
         workspace.progress.save(progress)
-    return CheckReport(tree, reports, result.problems if result else [], warnings,
-                       result.seconds if result else 0.0)
+    return CheckReport(
+        tree,
+        reports,
+        result.problems if result else [],
+        warnings,
+        result.seconds if result else 0.0,
+    )

@@ -50,9 +50,12 @@ def _emit_json(data) -> None:
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--workspace", type=click.Path(file_okay=False, path_type=Path),
-              envvar="LLMROAD_WORKSPACE",
-              help="The folder holding your exercises/ (default: found from here upwards).")
+@click.option(
+    "--workspace",
+    type=click.Path(file_okay=False, path_type=Path),
+    envvar="LLMROAD_WORKSPACE",
+    help="The folder holding your exercises/ (default: found from here upwards).",
+)
 @click.version_option(package_name="llmroad")
 @click.pass_context
 def main(ctx: click.Context, workspace: Path | None) -> None:
@@ -82,14 +85,28 @@ def list_days(workspace: Workspace, as_json: bool, markdown: bool) -> None:
 @main.command("check")
 @click.argument("days", nargs=-1)
 @click.option("--all", "all_days", is_flag=True, help="Check every day.")
-@click.option("--impl", metavar="exercises|solutions|PATH",
-              help="The tree to check (default: your exercises/).")
-@click.option("--timeout", type=click.FloatRange(min=1), default=60.0, show_default=True,
-              help="Seconds one test may take.")
+@click.option(
+    "--impl",
+    metavar="exercises|solutions|PATH",
+    help="The tree to check (default: your exercises/).",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=1),
+    default=60.0,
+    show_default=True,
+    help="Seconds one test may take.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for tools.")
 @click.pass_obj
-def check_command(workspace: Workspace, days: tuple[str, ...], all_days: bool,
-                  impl: str | None, timeout: float, as_json: bool) -> None:
+def check_command(
+    workspace: Workspace,
+    days: tuple[str, ...],
+    all_days: bool,
+    impl: str | None,
+    timeout: float,
+    as_json: bool,
+) -> None:
     """Run the hidden tests of DAY (day16, 16 or day16_attention) and say what is left."""
     chosen = _days(days, all_days)
     report = check(workspace, chosen, _tree(impl, workspace), timeout=timeout)
@@ -143,27 +160,56 @@ def _grading_settings(days: str | None, timeout: float, memory_mb: int) -> Setti
 
 
 def _grading_options(command):
-    command = click.option("--days", metavar="DAY,DAY,...",
-                           help="Days to grade (default: every available day).")(command)
-    command = click.option("--timeout", type=click.FloatRange(min=0.5), default=30.0,
-                           show_default=True, help="Seconds one call into learner code may take.")(command)
-    return click.option("--memory-mb", type=click.IntRange(min=256), default=1024,
-                        show_default=True, help="Memory limit of the learner's process.")(command)
+    command = click.option(
+        "--days", metavar="DAY,DAY,...", help="Days to grade (default: every available day)."
+    )(command)
+    command = click.option(
+        "--timeout",
+        type=click.FloatRange(min=0.5),
+        default=30.0,
+        show_default=True,
+        help="Seconds one call into learner code may take.",
+    )(command)
+    return click.option(
+        "--memory-mb",
+        type=click.IntRange(min=256),
+        default=1024,
+        show_default=True,
+        help="Memory limit of the learner's process.",
+    )(command)
 
 
 @main.command("grade")
-@click.argument("submissions", required=False,
-                type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path),
-              help="Where grades.csv, grades.json and each <student>/results.json go.")
-@click.option("--jobs", type=click.IntRange(min=1), default=os.cpu_count() or 1,
-              show_default="the number of cores", help="Submissions graded at once.")
-@click.option("--gradescope-bundle", type=click.Path(dir_okay=False, path_type=Path),
-              help="Instead of grading, write a Gradescope autograder bundle (.zip).")
+@click.argument(
+    "submissions", required=False, type=click.Path(exists=True, file_okay=False, path_type=Path)
+)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where grades.csv, grades.json and each <student>/results.json go.",
+)
+@click.option(
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=os.cpu_count() or 1,
+    show_default="the number of cores",
+    help="Submissions graded at once.",
+)
+@click.option(
+    "--gradescope-bundle",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Instead of grading, write a Gradescope autograder bundle (.zip).",
+)
 @_grading_options
-def grade_command(submissions: Path | None, out: Path | None, jobs: int,
-                  gradescope_bundle: Path | None, days: str | None, timeout: float,
-                  memory_mb: int) -> None:
+def grade_command(
+    submissions: Path | None,
+    out: Path | None,
+    jobs: int,
+    gradescope_bundle: Path | None,
+    days: str | None,
+    timeout: float,
+    memory_mb: int,
+) -> None:
     """Grade every student's folder or .zip in SUBMISSIONS into a gradebook in --out.
 
     Learner code runs in a restricted child process; the verdicts are decided outside
@@ -171,14 +217,17 @@ def grade_command(submissions: Path | None, out: Path | None, jobs: int,
     settings = _grading_settings(days, timeout, memory_mb)
     if gradescope_bundle:
         count = build_bundle(gradescope_bundle, settings.days, timeout, memory_mb)
-        click.echo(f"wrote {gradescope_bundle} ({count} files): upload it as the autograder "
-                   "of a Gradescope programming assignment")
+        click.echo(
+            f"wrote {gradescope_bundle} ({count} files): upload it as the autograder "
+            "of a Gradescope programming assignment"
+        )
         return
     if submissions is None or out is None:
         raise click.UsageError("give SUBMISSIONS and --out (or --gradescope-bundle FILE.zip)")
     count = len(find_submissions(submissions))
-    with click.progressbar(length=count, label=f"grading {count} submissions",
-                           file=sys.stderr) as bar:
+    with click.progressbar(
+        length=count, label=f"grading {count} submissions", file=sys.stderr
+    ) as bar:
         grades = grade_all(submissions, out, settings, jobs, on_graded=lambda grade: bar.update(1))
     exports.write_all(grades, out)
     click.echo(render.grading_text(grades, out))
@@ -188,8 +237,9 @@ def grade_command(submissions: Path | None, out: Path | None, jobs: int,
 @click.argument("submission", type=click.Path(exists=True, path_type=Path))
 @click.argument("results", type=click.Path(dir_okay=False, path_type=Path))
 @_grading_options
-def gradescope_run(submission: Path, results: Path, days: str | None, timeout: float,
-                   memory_mb: int) -> None:
+def gradescope_run(
+    submission: Path, results: Path, days: str | None, timeout: float, memory_mb: int
+) -> None:
     """Grade one submission inside Gradescope's container (run_autograder calls this)."""
     settings = _grading_settings(days, timeout, memory_mb)
     grade = grade_one("submission", submission, settings, suite_tests(settings))

@@ -50,8 +50,11 @@ def learner_frame(tb, tree: Path) -> str:
 
     Only the learner's own source lines are read (the grader's worker may read nothing else).
     """
-    frames = [(f.f_code.co_filename, line) for f, line in traceback.walk_tb(tb)
-              if f.f_code.co_filename.startswith(str(tree))]
+    frames = [
+        (f.f_code.co_filename, line)
+        for f, line in traceback.walk_tb(tb)
+        if f.f_code.co_filename.startswith(str(tree))
+    ]
     if not frames:
         return ""
     filename, line = frames[-1]

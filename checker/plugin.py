@@ -31,20 +31,36 @@ OUTCOMES = ("passed", "failed", "todo", "error", "timeout")
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("llmroad", "llmroad day suites")
-    group.addoption("--impl", default="exercises",
-                    help="tree under test: exercises, solutions or a folder path")
-    group.addoption("--reference", default=str(PROJECT_ROOT / "solutions"),
-                    help="reference tree swapped in for prerequisite days that do not pass")
-    group.addoption("--passing-days", default="",
-                    help="comma-separated days known to pass, for days not run in this session")
-    group.addoption("--llmroad-report", default=None,
-                    help="write a JSON-lines event report to this file")
-    group.addoption("--isolate", action="store_true",
-                    help="run learner functions in a restricted worker process (grading)")
-    group.addoption("--memory-mb", type=int, default=1024,
-                    help="with --isolate: the worker's memory limit")
-    group.addoption("--call-timeout", type=float, default=60.0,
-                    help="with --isolate: seconds one call into learner code may take")
+    group.addoption(
+        "--impl", default="exercises", help="tree under test: exercises, solutions or a folder path"
+    )
+    group.addoption(
+        "--reference",
+        default=str(PROJECT_ROOT / "solutions"),
+        help="reference tree swapped in for prerequisite days that do not pass",
+    )
+    group.addoption(
+        "--passing-days",
+        default="",
+        help="comma-separated days known to pass, for days not run in this session",
+    )
+    group.addoption(
+        "--llmroad-report", default=None, help="write a JSON-lines event report to this file"
+    )
+    group.addoption(
+        "--isolate",
+        action="store_true",
+        help="run learner functions in a restricted worker process (grading)",
+    )
+    group.addoption(
+        "--memory-mb", type=int, default=1024, help="with --isolate: the worker's memory limit"
+    )
+    group.addoption(
+        "--call-timeout",
+        type=float,
+        default=60.0,
+        help="with --isolate: seconds one call into learner code may take",
+    )
 
 
 def _tree(value: str) -> Path:
@@ -78,7 +94,8 @@ class Session:
             course = load_course()
             day = course.day_of_folder(folder)
             self.swapped[folder] = frozenset(
-                p.folder for p in course.prerequisites(day)
+                p.folder
+                for p in course.prerequisites(day)
                 if self.tree != self.reference and not self.is_passing(p.folder)
             )
         return self.swapped[folder]
@@ -86,7 +103,9 @@ class Session:
     def resolve(self, module: str):
         if self.workers is not None:
             return self.workers.module(module)
-        return load_module(module, self.tree, self.reference, self.swapped_for(module.split(".")[0]))
+        return load_module(
+            module, self.tree, self.reference, self.swapped_for(module.split(".")[0])
+        )
 
     def emit(self, **event) -> None:
         if self.report is not None:
@@ -106,9 +125,13 @@ def pytest_configure(config: pytest.Config) -> None:
         known_passing={course.day(d).folder for d in passing},
     )
     if config.getoption("--isolate"):
-        session.workers = WorkerPool(session.tree, session.reference, session.swapped_for,
-                                     config.getoption("--call-timeout"),
-                                     config.getoption("--memory-mb"))
+        session.workers = WorkerPool(
+            session.tree,
+            session.reference,
+            session.swapped_for,
+            config.getoption("--call-timeout"),
+            config.getoption("--memory-mb"),
+        )
     report_path = config.getoption("--llmroad-report")
     if report_path:
         session.report = open(report_path, "a", encoding="utf-8")  # noqa: SIM115
@@ -179,8 +202,10 @@ def classify(excinfo: pytest.ExceptionInfo | None, tree: Path) -> tuple[str, str
     if isinstance(error, LearnerTimeout) or (
         excinfo.typename == "Failed" and str(error).lstrip().startswith("Timeout")
     ):
-        return "timeout", ("took longer than the time limit — look for an endless loop, "
-                           "or a loop that should be one vectorised NumPy operation")
+        return "timeout", (
+            "took longer than the time limit — look for an endless loop, "
+            "or a loop that should be one vectorised NumPy operation"
+        )
     if isinstance(error, LearnerImportError | LearnerError):
         return "error", str(error)
     if isinstance(error, SystemExit):
@@ -211,12 +236,13 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem):
     session.emit(event="start", nodeid=item.nodeid)
     yield
     verdict, message, seconds, crashed = item.stash.get(
-        _VERDICT, ("error", "the test did not run", 0.0, False))
+        _VERDICT, ("error", "the test did not run", 0.0, False)
+    )
     folder = day_folder_of(item)
     if folder:
         session.outcomes[folder][item.nodeid] = verdict
     if session.workers and len(session.workers.violations()) > session.violations_seen:
-        new = session.workers.violations()[session.violations_seen:]
+        new = session.workers.violations()[session.violations_seen :]
         session.violations_seen += len(new)
         session.emit(event="violation", nodeid=item.nodeid, what=new)
     session.emit(

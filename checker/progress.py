@@ -60,7 +60,9 @@ class ProgressStore:
                 hints={t: int(level) for t, level in raw.get("hints", {}).items()},
             ), None
         except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
-            aside = self.path.with_name(f"{self.path.name}.unreadable-{time.strftime('%Y%m%d-%H%M%S')}")
+            aside = self.path.with_name(
+                f"{self.path.name}.unreadable-{time.strftime('%Y%m%d-%H%M%S')}"
+            )
             os.replace(self.path, aside)
             return Progress(), (
                 f"{self.path} could not be read ({type(error).__name__}); it was moved to "
@@ -69,8 +71,11 @@ class ProgressStore:
 
     def save(self, progress: Progress) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        data = {"version": VERSION, "days": {d: asdict(p) for d, p in progress.days.items()},
-                "hints": progress.hints}
+        data = {
+            "version": VERSION,
+            "days": {d: asdict(p) for d, p in progress.days.items()},
+            "hints": progress.hints,
+        }
         handle, temporary = tempfile.mkstemp(dir=self.path.parent, prefix=".progress-")
         try:
             with os.fdopen(handle, "w", encoding="utf-8") as file:

@@ -18,8 +18,12 @@ MARKS = {
     "failing": style("✗", fg="red"),
     "not started": style("·", dim=True),
 }
-OUTCOME_WORDS = {"failed": "wrong", "error": "crashed", "timeout": "too slow",
-                 "todo": "not started"}
+OUTCOME_WORDS = {
+    "failed": "wrong",
+    "error": "an error",
+    "timeout": "too slow",
+    "todo": "not started",
+}
 
 
 def _pad(text: str, width: int) -> str:
@@ -60,19 +64,22 @@ def _swapped_note(report: DayReport, course: Course) -> str:
         f"  note: {listed} {'is' if one else 'are'}n't passing yet (or changed since "
         f"{'it' if one else 'they'} last passed), so {report.day.id} was checked with the "
         f"reference version of {'it' if one else 'them'}. Check "
-        f"{'that day' if one else 'those days'} to use your own.", fg="yellow")
+        f"{'that day' if one else 'those days'} to use your own.",
+        fg="yellow",
+    )
 
 
 def _problem(task: TaskReport, day: Day) -> str:
     test = task.first_problem
     if test.outcome == "todo":
         path = f"exercises/{day.folder}/{task.task.module}.py"
-        return (f"  next: open {path}, replace the TODO({task.task.id}) in "
-                f"{task.task.name}, and read README.md § {task.task.id} for the idea")
+        return (
+            f"  next: open {path}, replace the TODO({task.task.id}) in "
+            f"{task.task.name}, and read README.md § {task.task.id} for the idea"
+        )
     word = OUTCOME_WORDS.get(test.outcome, test.outcome)
     message = "\n".join("    " + line for line in test.message.splitlines())
-    return (f"  {style(_label(task), bold=True)} — {word} in "
-            f"{test.name}:\n{message}")
+    return f"  {style(_label(task), bold=True)} — {word} in {test.name}:\n{message}"
 
 
 def _day_text(report: DayReport, course: Course) -> list[str]:
@@ -102,30 +109,52 @@ def check_text(report: CheckReport, course: Course) -> str:
     checked = [d for d in report.days if d.day.available]
     if len(report.days) > 1:
         passing = sum(d.status == "passing" for d in checked)
-        blocks.append(f"{passing} of {len(checked)} available days pass "
-                      f"({report.seconds:.1f} s)")
+        blocks.append(f"{passing} of {len(checked)} available days pass ({report.seconds:.1f} s)")
     return "\n\n".join(blocks)
 
 
 def _task_json(task: TaskReport) -> dict:
     return {
-        "id": task.task.id, "name": task.task.name, "title": task.task.title,
-        "status": task.status, "passed": task.passed, "total": task.total,
-        "tests": [{"name": t.name, "outcome": t.outcome, "message": t.message,
-                   "points": t.points, "seconds": t.seconds} for t in task.tests],
+        "id": task.task.id,
+        "name": task.task.name,
+        "title": task.task.title,
+        "status": task.status,
+        "passed": task.passed,
+        "total": task.total,
+        "tests": [
+            {
+                "name": t.name,
+                "outcome": t.outcome,
+                "message": t.message,
+                "points": t.points,
+                "seconds": t.seconds,
+            }
+            for t in task.tests
+        ],
     }
 
 
 def check_json(report: CheckReport) -> dict:
     return {
-        "tree": str(report.tree), "ok": report.ok, "seconds": round(report.seconds, 3),
-        "problems": report.problems, "warnings": report.warnings,
-        "days": [{
-            "id": d.day.id, "folder": d.day.folder, "title_ja": d.day.title_ja,
-            "title_en": d.day.title_en, "status": d.status, "passed": d.passed,
-            "total": d.total, "checked_with_reference": d.swapped,
-            "tasks": [_task_json(t) for t in d.tasks],
-        } for d in report.days],
+        "tree": str(report.tree),
+        "ok": report.ok,
+        "seconds": round(report.seconds, 3),
+        "problems": report.problems,
+        "warnings": report.warnings,
+        "days": [
+            {
+                "id": d.day.id,
+                "folder": d.day.folder,
+                "title_ja": d.day.title_ja,
+                "title_en": d.day.title_en,
+                "status": d.status,
+                "passed": d.passed,
+                "total": d.total,
+                "checked_with_reference": d.swapped,
+                "tasks": [_task_json(t) for t in d.tasks],
+            }
+            for d in report.days
+        ],
     }
 
 
@@ -143,11 +172,20 @@ def day_status(day: Day, progress: Progress) -> str:
 
 
 def list_json(course: Course, progress: Progress) -> list[dict]:
-    return [{
-        "id": d.id, "folder": d.folder, "section": d.section, "title_ja": d.title_ja,
-        "title_en": d.title_en, "post_url": d.post_url, "requires": list(d.requires),
-        "tasks": [t.id for t in d.tasks], "status": day_status(d, progress),
-    } for d in course.days]
+    return [
+        {
+            "id": d.id,
+            "folder": d.folder,
+            "section": d.section,
+            "title_ja": d.title_ja,
+            "title_en": d.title_en,
+            "post_url": d.post_url,
+            "requires": list(d.requires),
+            "tasks": [t.id for t in d.tasks],
+            "status": day_status(d, progress),
+        }
+        for d in course.days
+    ]
 
 
 def days_markdown(course: Course) -> str:
@@ -157,7 +195,9 @@ def days_markdown(course: Course) -> str:
         tasks = ", ".join(t.id for t in day.tasks) or "coming"
         needs = ", ".join(course.day_of_folder(f).id for f in day.requires) or "—"
         link = f"[{day.id}](exercises/{day.folder}/README.md)" if day.available else day.id
-        rows.append(f"| {link} | [{day.title_ja}]({day.post_url}) | {day.title_en} | {tasks} | {needs} |")
+        rows.append(
+            f"| {link} | [{day.title_ja}]({day.post_url}) | {day.title_en} | {tasks} | {needs} |"
+        )
     return "\n".join(rows)
 
 
@@ -169,8 +209,9 @@ def list_text(course: Course, progress: Progress) -> str:
             status = day_status(day, progress)
             colour = {"passing": "green", "not available": None}.get(status, "yellow")
             shown = style(status, fg=colour, dim=status == "not available")
-            lines.append(f"  {day.id}  {shown}{' ' * (15 - len(status))}"
-                         f"{day.title_ja} · {day.title_en}")
+            lines.append(
+                f"  {day.id}  {shown}{' ' * (15 - len(status))}{day.title_ja} · {day.title_en}"
+            )
     return "\n".join(lines)
 
 
@@ -178,22 +219,33 @@ def _tally(days: list[Day], progress: Progress) -> dict:
     available = [d for d in days if d.available]
     tasks = [(d, t) for d in available for t in d.tasks]
     done_tasks = sum(
-        1 for d, t in tasks
-        if d.id in progress.days and progress.days[d.id].tasks.get(t.id, [0, 0])[0]
-        == progress.days[d.id].tasks.get(t.id, [0, 0])[1] > 0
+        1
+        for d, t in tasks
+        if d.id in progress.days
+        and progress.days[d.id].tasks.get(t.id, [0, 0])[0]
+        == progress.days[d.id].tasks.get(t.id, [0, 0])[1]
+        > 0
     )
     return {
         "days_passing": sum(day_status(d, progress) == "passing" for d in available),
-        "days_available": len(available), "days": len(days),
-        "tasks_done": done_tasks, "tasks": len(tasks),
+        "days_available": len(available),
+        "days": len(days),
+        "tasks_done": done_tasks,
+        "tasks": len(tasks),
     }
 
 
 def progress_json(course: Course, progress: Progress) -> dict:
     return {
-        "sections": [{"id": s.id, "title_ja": s.title_ja, "title_en": s.title_en,
-                      **_tally([d for d in course.days if d.section == s.id], progress)}
-                     for s in course.sections],
+        "sections": [
+            {
+                "id": s.id,
+                "title_ja": s.title_ja,
+                "title_en": s.title_en,
+                **_tally([d for d in course.days if d.section == s.id], progress),
+            }
+            for s in course.sections
+        ],
         "overall": _tally(list(course.days), progress),
     }
 
@@ -207,25 +259,38 @@ def progress_text(course: Course, progress: Progress) -> str:
             + f"{_bar(section['tasks_done'], section['tasks'])} "
             f"{section['tasks_done']}/{section['tasks']} tasks, "
             f"{section['days_passing']}/{section['days_available']} days"
-            + (f" ({section['days'] - section['days_available']} not yet available)"
-               if section["days"] > section["days_available"] else ""))
+            + (
+                f" ({section['days'] - section['days_available']} not yet available)"
+                if section["days"] > section["days_available"]
+                else ""
+            )
+        )
     overall = data["overall"]
-    lines += ["", style(_pad("overall", 36), bold=True)
-              + f"{_bar(overall['tasks_done'], overall['tasks'])} "
-              f"{overall['tasks_done']}/{overall['tasks']} tasks"]
+    lines += [
+        "",
+        style(_pad("overall", 36), bold=True) + f"{_bar(overall['tasks_done'], overall['tasks'])} "
+        f"{overall['tasks_done']}/{overall['tasks']} tasks",
+    ]
     return "\n".join(lines)
 
 
 def hint_text(hint: Hint) -> str:
-    more = (f"  (llmroad hint {hint.task.id} again for a more explicit one)"
-            if hint.level < hint.levels else "")
-    return (style(f"{hint.task.id} {hint.task.name} — hint {hint.level}/{hint.levels}", bold=True)
-            + f"\n  {hint.text}\n{more}").rstrip()
+    more = (
+        f"  (llmroad hint {hint.task.id} again for a more explicit one)"
+        if hint.level < hint.levels
+        else ""
+    )
+    return (
+        style(f"{hint.task.id} {hint.task.name} — hint {hint.level}/{hint.levels}", bold=True)
+        + f"\n  {hint.text}\n{more}"
+    ).rstrip()
 
 
 def grading_text(grades: ClassGrades, out) -> str:
     counts = [f"{sum(g.status == s for g in grades.grades)} {s}" for s in STATUSES]
     reused = f", {grades.reused} unchanged and reused" if grades.reused else ""
-    return (f"graded {len(grades.grades)} submissions in {grades.seconds:.1f} s{reused}: "
-            f"{', '.join(counts)}\n→ {out / 'grades.csv'}, {out / 'grades.json'}, "
-            f"{out}/<student>/results.json")
+    return (
+        f"graded {len(grades.grades)} submissions in {grades.seconds:.1f} s{reused}: "
+        f"{', '.join(counts)}\n→ {out / 'grades.csv'}, {out / 'grades.json'}, "
+        f"{out}/<student>/results.json"
+    )

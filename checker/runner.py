@@ -68,12 +68,29 @@ class RunResult:
 
 def _pytest_command(request: RunRequest, report: Path, deselect: list[str]) -> list[str]:
     command = [
-        sys.executable, "-m", "pytest", *map(str, request.suites),
-        "-c", str(PROJECT_ROOT / "pyproject.toml"), "--rootdir", str(PROJECT_ROOT),
-        "--impl", str(request.tree), "--reference", str(request.reference),
-        "--passing-days", ",".join(request.passing_days),
-        "--llmroad-report", str(report), "--timeout", str(request.timeout),
-        "-q", "--no-header", "-p", "no:randomly", *request.extra_args,
+        sys.executable,
+        "-m",
+        "pytest",
+        *map(str, request.suites),
+        "-c",
+        str(PROJECT_ROOT / "pyproject.toml"),
+        "--rootdir",
+        str(PROJECT_ROOT),
+        "--impl",
+        str(request.tree),
+        "--reference",
+        str(request.reference),
+        "--passing-days",
+        ",".join(request.passing_days),
+        "--llmroad-report",
+        str(report),
+        "--timeout",
+        str(request.timeout),
+        "-q",
+        "--no-header",
+        "-p",
+        "no:randomly",
+        *request.extra_args,
     ]
     for nodeid in deselect:
         command += ["--deselect", nodeid]
@@ -111,7 +128,9 @@ def _kill(process: subprocess.Popen) -> None:
     process.wait()
 
 
-def _run_once(request: RunRequest, deselect: list[str], workdir: Path) -> tuple[list[dict], int, bool, str]:
+def _run_once(
+    request: RunRequest, deselect: list[str], workdir: Path
+) -> tuple[list[dict], int, bool, str]:
     """One pytest child: (events, exit code, stopped by the watchdog, its output's tail)."""
     report = workdir / f"report-{len(deselect)}-{time.monotonic_ns()}.jsonl"
     report.touch()
@@ -119,11 +138,17 @@ def _run_once(request: RunRequest, deselect: list[str], workdir: Path) -> tuple[
     with open(output, "wb") as sink:
         process = subprocess.Popen(
             _pytest_command(request, report, deselect),
-            cwd=PROJECT_ROOT, env=request.env, stdin=subprocess.DEVNULL,
-            stdout=sink, stderr=subprocess.STDOUT, start_new_session=True,
+            cwd=PROJECT_ROOT,
+            env=request.env,
+            stdin=subprocess.DEVNULL,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
             preexec_fn=_limit_memory(request.memory_mb),
         )
-        watchdog = request.timeout + WATCHDOG_GRACE  # pytest-timeout acts first; this is for C-level hangs
+        watchdog = (
+            request.timeout + WATCHDOG_GRACE
+        )  # pytest-timeout acts first; this is for C-level hangs
         size, last_change, stopped = 0, time.monotonic(), False
         while process.poll() is None:
             time.sleep(0.02)
@@ -137,8 +162,13 @@ def _run_once(request: RunRequest, deselect: list[str], workdir: Path) -> tuple[
     return _read_events(report), process.returncode, stopped, tail
 
 
-def _apply(events: list[dict], tests: dict[str, TestOutcome], finished: set[str],
-           problems: list[str], violations: list[str]) -> str | None:
+def _apply(
+    events: list[dict],
+    tests: dict[str, TestOutcome],
+    finished: set[str],
+    problems: list[str],
+    violations: list[str],
+) -> str | None:
     """Fold one child's events into the outcomes; the test left running, if any."""
     running = None
     for event in events:
@@ -182,7 +212,9 @@ def run_suites(request: RunRequest) -> RunResult:
             culprit.crashed = not stopped
             culprit.message = (
                 f"stopped after {request.timeout + WATCHDOG_GRACE:.0f} s without finishing"
-                " — look for an endless loop" if stopped else describe_exit(code)
+                " — look for an endless loop"
+                if stopped
+                else describe_exit(code)
             )
             finished.add(running)
         else:

@@ -101,9 +101,9 @@ def assert_close(
     inf = np.isinf(actual) & ~np.isinf(expected)
     assert not inf.any(), f"{what} overflows to inf{_worst(actual, expected)}"
     close = np.isclose(actual, expected, rtol=rtol, atol=atol, equal_nan=True)
-    assert close.all(), (
-        f"{what} is wrong in {int((~close).sum())} of {close.size} entries{_worst(actual, expected)}"
-    )
+    wrong = int((~close).sum())
+    worst = _worst(actual, expected)
+    assert not wrong, f"{what} is wrong in {wrong} of {close.size} entries{worst}"
 
 
 def numerical_grad(f: Callable[[], float], x: np.ndarray, step: float = GRAD_STEP) -> np.ndarray:

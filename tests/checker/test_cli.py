@@ -101,9 +101,12 @@ def test_a_half_finished_day_reports_per_task(workspace):
     solved = (ROOT / "solutions/day01_ml_basics/linear_regression.py").read_text(encoding="utf-8")
     stub = workspace / "exercises/day01_ml_basics/linear_regression.py"
     stub.write_text(stub.read_text(encoding="utf-8") + "\n" + solved, encoding="utf-8")
-    append(workspace, "day01_ml_basics/linear_regression.py",
-           "def fit_linear_gradient_descent(X, y, lr=0.1, steps=1000):\n"
-           "    raise NotImplementedError('1.4 fit_linear_gradient_descent: see README.md')\n")
+    append(
+        workspace,
+        "day01_ml_basics/linear_regression.py",
+        "def fit_linear_gradient_descent(X, y, lr=0.1, steps=1000):\n"
+        "    raise NotImplementedError('1.4 fit_linear_gradient_descent: see README.md')\n",
+    )
     statuses = {t["id"]: t["status"] for t in check_json(workspace, "day01")["days"][0]["tasks"]}
     assert statuses == {"1.1": "done", "1.2": "done", "1.3": "done", "1.4": "not started"}
 
@@ -114,13 +117,18 @@ def test_a_syntax_error_is_named_with_its_file_and_line(workspace):
     result = llmroad(workspace, "check", "day01")
     assert result.exit_code == 1
     lines = path.read_text(encoding="utf-8").count("\n")
-    assert f"linear_regression.py could not be imported: SyntaxError on line {lines}" in result.output
+    assert (
+        f"linear_regression.py could not be imported: SyntaxError on line {lines}" in result.output
+    )
 
 
 def test_sys_exit_in_learner_code_fails_only_that_task(workspace):
     solve(workspace, "day05_metrics")
-    append(workspace, "day05_metrics/metrics.py",
-           "def accuracy(y_true, y_pred):\n    import sys\n    sys.exit(3)\n")
+    append(
+        workspace,
+        "day05_metrics/metrics.py",
+        "def accuracy(y_true, y_pred):\n    import sys\n    sys.exit(3)\n",
+    )
     tasks = {t["id"]: t for t in check_json(workspace, "day05")["days"][0]["tasks"]}
     assert tasks["5.2"]["passed"] == 0
     assert "sys.exit" in tasks["5.2"]["tests"][0]["message"]
@@ -129,8 +137,11 @@ def test_sys_exit_in_learner_code_fails_only_that_task(workspace):
 
 def test_os_exit_kills_one_test_and_the_rest_still_run(workspace):
     solve(workspace, "day05_metrics")
-    append(workspace, "day05_metrics/metrics.py",
-           "def accuracy(y_true, y_pred):\n    import os\n    os._exit(7)\n")
+    append(
+        workspace,
+        "day05_metrics/metrics.py",
+        "def accuracy(y_true, y_pred):\n    import os\n    os._exit(7)\n",
+    )
     tasks = {t["id"]: t for t in check_json(workspace, "day05")["days"][0]["tasks"]}
     assert {t["outcome"] for t in tasks["5.2"]["tests"]} == {"error"}
     assert "exit code 7" in tasks["5.2"]["tests"][0]["message"]
@@ -139,8 +150,11 @@ def test_os_exit_kills_one_test_and_the_rest_still_run(workspace):
 
 def test_a_hanging_function_times_out_and_the_rest_still_run(workspace):
     solve(workspace, "day05_metrics")
-    append(workspace, "day05_metrics/metrics.py",
-           "def accuracy(y_true, y_pred):\n    while True:\n        pass\n")
+    append(
+        workspace,
+        "day05_metrics/metrics.py",
+        "def accuracy(y_true, y_pred):\n    while True:\n        pass\n",
+    )
     report = check_json(workspace, "day05", "--timeout", "1")
     tasks = {t["id"]: t for t in report["days"][0]["tasks"]}
     assert {t["outcome"] for t in tasks["5.2"]["tests"]} == {"timeout"}

@@ -27,7 +27,8 @@ def _task_markers(path: Path) -> list[tuple[str, str | None]]:
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.FunctionDef) and node.name.startswith("test"):
             tasks = [
-                d.args[0].value for d in node.decorator_list
+                d.args[0].value
+                for d in node.decorator_list
                 if isinstance(d, ast.Call) and ast.unparse(d.func) == "pytest.mark.task"
             ]
             found.append((node.name, tasks[0] if tasks else None))
@@ -35,8 +36,11 @@ def _task_markers(path: Path) -> list[tuple[str, str | None]]:
 
 
 def _suite_tests(day) -> list[tuple[str, str | None]]:
-    return [t for path in sorted((ROOT / "tests/days" / day.folder).glob("test_*.py"))
-            for t in _task_markers(path)]
+    return [
+        t
+        for path in sorted((ROOT / "tests/days" / day.folder).glob("test_*.py"))
+        for t in _task_markers(path)
+    ]
 
 
 def test_days_are_numbered_1_to_24_with_unique_folders():
@@ -58,7 +62,9 @@ def test_prerequisites_are_earlier_days():
 def test_task_ids_follow_the_day_and_count_up():
     for day in AVAILABLE:
         assert 3 <= len(day.tasks) <= 7, f"{day.id} should have 3–7 tasks"
-        assert [t.id for t in day.tasks] == [f"{day.number}.{k}" for k in range(1, len(day.tasks) + 1)]
+        assert [t.id for t in day.tasks] == [
+            f"{day.number}.{k}" for k in range(1, len(day.tasks) + 1)
+        ]
         for task in day.tasks:
             assert len(task.hints) >= 2, f"{task.id} needs hints from gentle to explicit"
             assert not any("placeholder" in hint for hint in task.hints), task.id
@@ -67,9 +73,13 @@ def test_task_ids_follow_the_day_and_count_up():
 def test_trees_hold_exactly_the_catalogued_days():
     folders = {day.folder for day in AVAILABLE}
     for tree in ("exercises", "solutions"):
-        present = {p.name for p in (ROOT / tree).iterdir() if p.is_dir() and p.name.startswith("day")}
+        present = {
+            p.name for p in (ROOT / tree).iterdir() if p.is_dir() and p.name.startswith("day")
+        }
         assert present == folders, f"{tree}/ should hold exactly {sorted(folders)}"
-    suites = {p.name for p in (ROOT / "tests/days").iterdir() if p.is_dir() and p.name.startswith("day")}
+    suites = {
+        p.name for p in (ROOT / "tests/days").iterdir() if p.is_dir() and p.name.startswith("day")
+    }
     assert suites == folders
 
 
@@ -89,7 +99,8 @@ def test_stub_and_solution_signatures_and_docstrings_are_identical(day, module):
     for name in stub:
         assert ast.unparse(stub[name].args) == ast.unparse(solution[name].args), name
         assert ast.unparse(stub[name].returns or ast.Constant(None)) == ast.unparse(
-            solution[name].returns or ast.Constant(None)), name
+            solution[name].returns or ast.Constant(None)
+        ), name
         assert ast.get_docstring(stub[name]) == ast.get_docstring(solution[name]), name
 
 
@@ -104,11 +115,15 @@ def test_stubs_are_a_docstring_a_todo_and_not_implemented(day):
             node = functions[name]
             assert ast.get_docstring(node), f"{name} needs its contract as a docstring"
             body = node.body[1:]  # after the docstring
-            assert len(body) == 1 and isinstance(body[0], ast.Raise), f"{name}: stub body is one raise"
+            assert len(body) == 1 and isinstance(body[0], ast.Raise), (
+                f"{name}: stub body is one raise"
+            )
             raised = ast.unparse(body[0].exc)
             assert raised.startswith("NotImplementedError(") and f"'{task.id} " in raised, raised
             lines = source.splitlines()[node.lineno - 1 : node.end_lineno]
-            assert any(f"# TODO({task.id}):" in line for line in lines), f"{name} needs TODO({task.id})"
+            assert any(f"# TODO({task.id}):" in line for line in lines), (
+                f"{name} needs TODO({task.id})"
+            )
 
 
 @pytest.mark.parametrize("day", AVAILABLE, ids=lambda d: d.id)
@@ -137,10 +152,14 @@ def test_day_modules_import_other_days_only_relatively():
         for path in (ROOT / tree).rglob("*.py"):
             for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
                 if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-                    assert node.module.split(".")[0] not in {"exercises", "solutions", "checker"}, path
+                    assert node.module.split(".")[0] not in {"exercises", "solutions", "checker"}, (
+                        path
+                    )
                 if isinstance(node, ast.Import):
-                    assert not any(a.name.split(".")[0] in {"exercises", "solutions", "checker"}
-                                   for a in node.names), path
+                    assert not any(
+                        a.name.split(".")[0] in {"exercises", "solutions", "checker"}
+                        for a in node.names
+                    ), path
 
 
 @pytest.mark.parametrize("day", AVAILABLE, ids=lambda d: d.id)
@@ -150,7 +169,8 @@ def test_each_day_imports_only_the_days_it_declares(day):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.ImportFrom) and node.level == 2 and node.module:
                 assert node.module.split(".")[0] in allowed, (
-                    f"{path.name} imports {node.module}; add it to {day.id}'s requires")
+                    f"{path.name} imports {node.module}; add it to {day.id}'s requires"
+                )
 
 
 @pytest.mark.parametrize("day", AVAILABLE, ids=lambda d: d.id)
@@ -159,4 +179,6 @@ def test_readme_teaches_every_task_in_japanese_and_english(day):
     assert day.post_url in readme, "the README names the blog post it follows"
     assert re.search(r"[\u3040-\u30ff]", readme), "the README has a Japanese part"
     for task in day.tasks:
-        assert re.search(rf"^## {re.escape(task.id)} ", readme, re.M), f"README heading for {task.id}"
+        assert re.search(rf"^## {re.escape(task.id)} ", readme, re.M), (
+            f"README heading for {task.id}"
+        )

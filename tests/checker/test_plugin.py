@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-LEARNER = '''
+LEARNER = """
 def right(x):
     return x + 1
 
@@ -25,9 +25,9 @@ def crash(x):
 def endless(x):
     while True:
         pass
-'''
+"""
 
-SUITE = '''
+SUITE = """
 import pytest
 from checker.testing import implementation, assert_close
 
@@ -66,7 +66,7 @@ def test_broken_module():
 @pytest.mark.task("5.1")
 def test_missing_function():
     metrics.renamed(1.0)
-'''
+"""
 
 
 _RUN: dict[str, dict] = {}  # one inner pytest run serves every test of this module
@@ -88,9 +88,17 @@ def _run_fake_suite(pytester: pytest.Pytester, tmp_path: Path) -> dict[str, dict
     suite.mkdir(parents=True)
     (suite / "test_fake.py").write_text(SUITE)
     report = tmp_path / "report.jsonl"
-    pytester.runpytest("-p", "checker.plugin", "--impl", str(tmp_path / "tree"),
-                       "--llmroad-report", str(report), "--timeout", "1",
-                       "--import-mode=importlib")
+    pytester.runpytest(
+        "-p",
+        "checker.plugin",
+        "--impl",
+        str(tmp_path / "tree"),
+        "--llmroad-report",
+        str(report),
+        "--timeout",
+        "1",
+        "--import-mode=importlib",
+    )
     lines = [json.loads(line) for line in report.read_text().splitlines()]
     results = {e["nodeid"].split("::")[-1]: e for e in lines if e["event"] == "result"}
     results["collected"] = next(e for e in lines if e["event"] == "collected")

@@ -26,6 +26,9 @@ def test_quick_start_installs_then_checks_day01_and_runs_all_tests():
 
 def test_ci_runs_exactly_the_readme_test_command():
     run_tests = _commands()[1]
-    ci = [line for line in (ROOT / ".ci/run").read_text(encoding="utf-8").splitlines()
-          if line and not line.startswith("#") and not line.startswith(("set ", "cd "))]
+    ci = [
+        line
+        for line in (ROOT / ".ci/run").read_text(encoding="utf-8").splitlines()
+        if line and not line.startswith("#") and not line.startswith(("set ", "cd "))
+    ]
     assert ci == [run_tests]

@@ -20,8 +20,7 @@ AVAILABLE = [day for day in load_course().days if day.available]
 
 
 def _run(tree: str):
-    result = run_suites(RunRequest(suites=[SUITES / d.folder for d in AVAILABLE],
-                                   tree=ROOT / tree))
+    result = run_suites(RunRequest(suites=[SUITES / d.folder for d in AVAILABLE], tree=ROOT / tree))
     assert not result.problems, "\n".join(result.problems)
     return result.tests
 
