@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -19,6 +20,7 @@ from checker.catalogue import Day, UnknownDay, load_course
 from checker.checking import Workspace, check
 from checker.grading import Settings, find_submissions, grade_all, grade_one, suite_tests
 from checker.hints import next_hint
+from checker.progress import Progress
 from checker.runner import PROJECT_ROOT
 
 
@@ -45,8 +47,16 @@ def _tree(value: str | None, workspace: Workspace) -> Path | None:
     return path
 
 
-def _emit_json(data) -> None:
-    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+def _load_progress(workspace: Workspace) -> Progress:
+    """The stored progress; a file that had to be set aside is reported on stderr."""
+    progress, warning = workspace.progress.load()
+    if warning:
+        click.secho(warning, fg="yellow", err=True)
+    return progress
+
+
+def _show(as_json: bool, data: Callable[[], object], text: Callable[[], str]) -> None:
+    click.echo(json.dumps(data(), ensure_ascii=False, indent=2) if as_json else text())
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -73,13 +83,12 @@ def list_days(workspace: Workspace, as_json: bool, markdown: bool) -> None:
     if markdown:
         click.echo(render.days_markdown(load_course()))
         return
-    progress, warning = workspace.progress.load()
-    if warning:
-        click.secho(warning, fg="yellow", err=True)
-    if as_json:
-        _emit_json(render.list_json(load_course(), progress))
-    else:
-        click.echo(render.list_text(load_course(), progress))
+    progress = _load_progress(workspace)
+    _show(
+        as_json,
+        lambda: render.list_json(load_course(), progress),
+        lambda: render.list_text(load_course(), progress),
+    )
 
 
 @main.command("check")
@@ -112,10 +121,9 @@ def check_command(
     report = check(workspace, chosen, _tree(impl, workspace), timeout=timeout)
     for warning in report.warnings:
         click.secho(warning, fg="yellow", err=True)
-    if as_json:
-        _emit_json(render.check_json(report))
-    else:
-        click.echo(render.check_text(report, load_course()))
+    _show(
+        as_json, lambda: render.check_json(report), lambda: render.check_text(report, load_course())
+    )
     sys.exit(0 if report.ok else 1)
 
 
@@ -124,13 +132,12 @@ def check_command(
 @click.pass_obj
 def progress_command(workspace: Workspace, as_json: bool) -> None:
     """Your progress per section and overall."""
-    progress, warning = workspace.progress.load()
-    if warning:
-        click.secho(warning, fg="yellow", err=True)
-    if as_json:
-        _emit_json(render.progress_json(load_course(), progress))
-    else:
-        click.echo(render.progress_text(load_course(), progress))
+    progress = _load_progress(workspace)
+    _show(
+        as_json,
+        lambda: render.progress_json(load_course(), progress),
+        lambda: render.progress_text(load_course(), progress),
+    )
 
 
 @main.command("hint")
@@ -139,9 +146,7 @@ def progress_command(workspace: Workspace, as_json: bool) -> None:
 @click.pass_obj
 def hint_command(workspace: Workspace, target: str, level: int | None) -> None:
     """A hint for TASK (16.2) or for the next unfinished task of DAY."""
-    progress, warning = workspace.progress.load()
-    if warning:
-        click.secho(warning, fg="yellow", err=True)
+    progress = _load_progress(workspace)
     try:
         hint = next_hint(load_course(), progress, target, level)
     except UnknownDay as error:
