@@ -14,7 +14,14 @@ from pathlib import Path
 
 from checker.runner import PROJECT_ROOT
 
-INCLUDED = ["pyproject.toml", "README.md", "checker", "solutions", "tests/conftest.py", "tests/days"]
+INCLUDED = [
+    "pyproject.toml",
+    "README.md",
+    "checker",
+    "solutions",
+    "tests/conftest.py",
+    "tests/days",
+]
 
 SETUP = """#!/usr/bin/env bash
 # Gradescope runs this once, to build the autograder image.
@@ -31,7 +38,8 @@ RUN = """#!/usr/bin/env bash
 set -euo pipefail
 cd /autograder/source
 mkdir -p /autograder/results
-exec .venv/bin/llmroad gradescope-run /autograder/submission /autograder/results/results.json {options}
+exec .venv/bin/llmroad gradescope-run /autograder/submission \\
+    /autograder/results/results.json {options}
 """
 
 
@@ -52,8 +60,17 @@ def _script(archive: zipfile.ZipFile, name: str, text: str) -> None:
 
 def build_bundle(target: Path, days: list[str], timeout: float, memory_mb: int) -> int:
     """Write the bundle; the number of files in it."""
-    options = " ".join(shlex.quote(o) for o in
-                       ["--days", ",".join(days), "--timeout", str(timeout), "--memory-mb", str(memory_mb)])
+    options = " ".join(
+        shlex.quote(o)
+        for o in [
+            "--days",
+            ",".join(days),
+            "--timeout",
+            str(timeout),
+            "--memory-mb",
+            str(memory_mb),
+        ]
+    )
     files = _files()
     with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
         _script(archive, "setup.sh", SETUP)

@@ -30,22 +30,30 @@ def write_csv(grades: ClassGrades, path: Path) -> None:
         for grade in [possible, *grades.grades]:
             per_task, per_day = grade.by("task"), grade.by("day")
             earned = (lambda t: t[1]) if grade is possible else (lambda t: t[0])
-            writer.writerow([
-                grade.student,
-                *(_number(earned(per_task.get(t, (0, 0)))) for t in tasks),
-                *(_number(earned(per_day.get(d.folder, (0, 0)))) for d in days),
-                _number(grade.max_score if grade is possible else grade.score),
-                grade.status, grade.detail,
-            ])
+            writer.writerow(
+                [
+                    grade.student,
+                    *(_number(earned(per_task.get(t, (0, 0)))) for t in tasks),
+                    *(_number(earned(per_day.get(d.folder, (0, 0)))) for d in days),
+                    _number(grade.max_score if grade is possible else grade.score),
+                    grade.status,
+                    grade.detail,
+                ]
+            )
 
 
 def _grade_json(grade: Grade) -> dict:
     return {
-        "student": grade.student, "status": grade.status, "detail": grade.detail,
-        "score": _number(grade.score), "max_score": _number(grade.max_score),
+        "student": grade.student,
+        "status": grade.status,
+        "detail": grade.detail,
+        "score": _number(grade.score),
+        "max_score": _number(grade.max_score),
         "seconds": round(grade.seconds, 3),
-        "tasks": {t: {"score": _number(e), "max_score": _number(m)}
-                  for t, (e, m) in grade.by("task").items()},
+        "tasks": {
+            t: {"score": _number(e), "max_score": _number(m)}
+            for t, (e, m) in grade.by("task").items()
+        },
         "tests": [{**asdict(t), "score": _number(grade.earned(t))} for t in grade.tests],
     }
 
@@ -53,8 +61,10 @@ def _grade_json(grade: Grade) -> dict:
 def write_json(grades: ClassGrades, path: Path) -> None:
     course = load_course()
     data = {
-        "course": course.title_en, "graded_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
-        "settings": asdict(grades.settings), "days": [d.id for d in grades.days],
+        "course": course.title_en,
+        "graded_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
+        "settings": asdict(grades.settings),
+        "days": [d.id for d in grades.days],
         "students": [_grade_json(g) for g in grades.grades],
     }
     path.write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
@@ -66,15 +76,17 @@ def gradescope_results(grade: Grade) -> dict:
     tests = []
     for test in grade.tests:
         task_name = course.task(test.task)[1].name if test.task else ""
-        tests.append({
-            "name": f"{test.task} {task_name}: {test.name}",
-            "number": test.task or "",
-            "score": _number(grade.earned(test)),
-            "max_score": _number(test.points),
-            "status": "passed" if grade.earned(test) else "failed",
-            "output": "" if test.outcome == "passed" else f"[{test.outcome}] {test.message}",
-            "visibility": "visible",
-        })
+        tests.append(
+            {
+                "name": f"{test.task} {task_name}: {test.name}",
+                "number": test.task or "",
+                "score": _number(grade.earned(test)),
+                "max_score": _number(test.points),
+                "status": "passed" if grade.earned(test) else "failed",
+                "output": "" if test.outcome == "passed" else f"[{test.outcome}] {test.message}",
+                "visibility": "visible",
+            }
+        )
     summary = f"{_number(grade.score)}/{_number(grade.max_score)} points; status: {grade.status}"
     return {
         "score": _number(grade.score),
@@ -88,8 +100,9 @@ def gradescope_results(grade: Grade) -> dict:
 
 def write_gradescope(grade: Grade, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(gradescope_results(grade), ensure_ascii=False, indent=2),
-                    encoding="utf-8")
+    path.write_text(
+        json.dumps(gradescope_results(grade), ensure_ascii=False, indent=2), encoding="utf-8"
+    )
 
 
 def write_all(grades: ClassGrades, out: Path) -> None:

@@ -15,6 +15,7 @@ import json
 import shutil
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
@@ -48,7 +49,8 @@ class Grade:
     key: str = ""
 
     def earned(self, test: TestOutcome) -> float:
-        return test.points if test.outcome == "passed" and self.status != "invalid submission" else 0
+        counts = test.outcome == "passed" and self.status != "invalid submission"
+        return test.points if counts else 0
 
     @property
     def score(self) -> float:
@@ -77,7 +79,9 @@ def course_fingerprint() -> str:
     return digest.hexdigest()
 
 
-def _status(tests: list[TestOutcome], violations: list[str], problems: list[str]) -> tuple[str, str]:
+def _status(
+    tests: list[TestOutcome], violations: list[str], problems: list[str]
+) -> tuple[str, str]:
     if violations:
         return "invalid submission", "refused: " + "; ".join(dict.fromkeys(violations))[:500]
     crashed = [t for t in tests if t.crashed]
@@ -86,13 +90,30 @@ def _status(tests: list[TestOutcome], violations: list[str], problems: list[str]
     timeouts = [t for t in tests if t.outcome == "timeout"]
     if timeouts:
         return "timeout", f"{len(timeouts)} test(s) ran out of time, first {timeouts[0].name}"
-    return "ok", ""
+    return "ok", _lost(tests)
+
+
+def _lost(tests: list[TestOutcome]) -> str:
+    """What an instructor needs to see of the tests that did not pass ('' if all did):
+    how many of each outcome, and the first one's message (an error's first, since an
+    error such as a syntax error or sys.exit usually explains the rest)."""
+    lost = [t for t in tests if t.outcome != "passed"]
+    if not lost:
+        return ""
+    counts = ", ".join(f"{n} {o}" for o, n in Counter(t.outcome for t in lost).items())
+    first = next((t for t in lost if t.outcome == "error"), lost[0])
+    return f"{counts}; first {first.task} {first.name}: {first.message}"[:500]
 
 
 def suite_tests(settings: Settings) -> list[TestOutcome]:
     """Every test that will be graded, not run: the gradebook's columns and maxima."""
-    result = run_suites(RunRequest(suites=[SUITES / d for d in settings.days],
-                                   tree=PROJECT_ROOT / "solutions", extra_args=["--collect-only"]))
+    result = run_suites(
+        RunRequest(
+            suites=[SUITES / d for d in settings.days],
+            tree=PROJECT_ROOT / "solutions",
+            extra_args=["--collect-only"],
+        )
+    )
     return result.tests
 
 
@@ -104,18 +125,69 @@ def grade_one(student: str, entry: Path, settings: Settings, blank: list[TestOut
         try:
             tree = stage(entry, Path(workdir))
         except InvalidSubmission as problem:
-            tests = [TestOutcome(**{**asdict(t), "message": f"not graded: {problem}"}) for t in blank]
-            return Grade(student, "invalid submission", str(problem), tests,
-                         time.monotonic() - started)
-        result = run_suites(RunRequest(
-            suites=[SUITES / d for d in settings.days], tree=tree,
-            timeout=settings.timeout * 3 + 10,  # the per-call limit in the worker acts first
-            env={**worker_environment(), "HOME": workdir},
-            extra_args=["--isolate", "--memory-mb", str(settings.memory_mb),
-                        "--call-timeout", str(settings.timeout)],
-        ))
-    status, detail = _status(result.tests, result.violations, result.problems)
-    return Grade(student, status, detail, result.tests, time.monotonic() - started)
+            tests = [
+                TestOutcome(**{**asdict(t), "message": f"not graded: {problem}"}) for t in blank
+            ]
+            return Grade(
+                student, "invalid submission", str(problem), tests, time.monotonic() - started
+            )
+        try:
+            result = run_suites(
+                RunRequest(
+                    suites=[SUITES / d for d in settings.days],
+                    tree=tree,
+                    timeout=settings.timeout * 3
+                    + 10,  # the per-call limit in the worker acts first
+                    env={**worker_environment(), "HOME": workdir},
+                    extra_args=[
+                        "--isolate",
+                        "--memory-mb",
+                        str(settings.memory_mb),
+                        "--call-timeout",
+                        str(settings.timeout),
+                    ],
+                )
+            )
+        except Exception as error:  # one submission must never end a whole class's run
+            tests = [
+                TestOutcome(**{**asdict(t), "message": "not graded: the grader failed"})
+                for t in blank
+            ]
+            return Grade(
+                student,
+                "crashed",
+                f"grading this submission failed: {type(error).__name__}: {error}"[:500],
+                tests,
+                time.monotonic() - started,
+            )
+    tests = _reconcile(result.tests, blank)
+    status, detail = _status(tests, result.violations, result.problems)
+    return Grade(student, status, detail, tests, time.monotonic() - started)
+
+
+def _reconcile(ran: list[TestOutcome], blank: list[TestOutcome]) -> list[TestOutcome]:
+    """The run's outcomes on exactly the tests and points of `blank`, which the grader
+    collected from the course itself: a test the run does not report did not pass, and
+    a test, task or weight that only the run reports (a tampered report) counts for nothing."""
+    outcomes = {t.nodeid: t for t in ran}
+    tests = []
+    for test in blank:
+        run = outcomes.get(test.nodeid)
+        tests.append(
+            TestOutcome(**{**asdict(test), "outcome": "error", "message": "the test did not run"})
+            if run is None
+            else TestOutcome(
+                **{
+                    **asdict(run),
+                    "name": test.name,
+                    "day": test.day,
+                    "task": test.task,
+                    "points": test.points,
+                    "perf": test.perf,
+                }
+            )
+        )
+    return tests
 
 
 def find_submissions(folder: Path) -> list[tuple[str, Path]]:
@@ -156,8 +228,13 @@ class ClassGrades:
     settings: Settings = field(default=None)
 
 
-def grade_all(submissions: Path, out: Path, settings: Settings, jobs: int,
-              on_graded: Callable[[Grade], None] = lambda grade: None) -> ClassGrades:
+def grade_all(
+    submissions: Path,
+    out: Path,
+    settings: Settings,
+    jobs: int,
+    on_graded: Callable[[Grade], None] = lambda grade: None,
+) -> ClassGrades:
     """Grade every submission, `jobs` at a time, reusing grades cached in `out`."""
     started = time.monotonic()
     course = load_course()

@@ -16,8 +16,8 @@ from pathlib import Path, PurePosixPath
 
 from checker.catalogue import load_course
 
-MAX_FILE_BYTES = 5 * 1024 * 1024  # a day's exercises are a few kB
-MAX_TOTAL_BYTES = 20 * 1024 * 1024
+MAX_FILE_BYTES = 5_000_000  # a day's exercises are a few kB (MB here are 10**6 bytes, as shown)
+MAX_TOTAL_BYTES = 20_000_000
 MAX_FILES = 2000
 IGNORED = {"__pycache__", "__MACOSX", ".git", ".llmroad", ".venv"}
 
@@ -35,13 +35,16 @@ class Budget:
         self.files += 1
         self.total += size
         if size > MAX_FILE_BYTES:
-            raise InvalidSubmission(f"{name} is {size / 1e6:.1f} MB; a file may be at most "
-                                    f"{MAX_FILE_BYTES / 1e6:.0f} MB")
+            raise InvalidSubmission(
+                f"{name} is {size / 1e6:.1f} MB; a file may be at most "
+                f"{MAX_FILE_BYTES / 1e6:.0f} MB"
+            )
         if self.files > MAX_FILES:
             raise InvalidSubmission(f"more than {MAX_FILES} files")
         if self.total > MAX_TOTAL_BYTES:
-            raise InvalidSubmission(f"more than {MAX_TOTAL_BYTES / 1e6:.0f} MB in all "
-                                    "(a zip bomb?)")
+            raise InvalidSubmission(
+                f"more than {MAX_TOTAL_BYTES / 1e6:.0f} MB in all (a zip bomb?)"
+            )
 
 
 def _copy_folder(source: Path, target: Path) -> None:
@@ -57,8 +60,10 @@ def _copy_folder(source: Path, target: Path) -> None:
             if path.is_symlink():
                 real = path.resolve()
                 if not real.is_relative_to(root):
-                    raise InvalidSubmission(f"{relative} is a symbolic link to {os.readlink(path)},"
-                                            " outside the submission")
+                    raise InvalidSubmission(
+                        f"{relative} is a symbolic link to {os.readlink(path)},"
+                        " outside the submission"
+                    )
                 if name in dirs:
                     dirs.remove(name)  # its target is inside and is copied from there
                     continue
@@ -99,11 +104,22 @@ def _extract_zip(source: Path, target: Path) -> None:
                     while chunk := data.read(1 << 16):  # count real bytes: sizes can lie
                         written += len(chunk)
                         if out.tell() + len(chunk) > info.file_size or written > budget.total:
-                            raise InvalidSubmission(f"{info.filename} unpacks to more than it "
-                                                    "declares (a zip bomb?)")
+                            raise InvalidSubmission(
+                                f"{info.filename} unpacks to more than it declares (a zip bomb?)"
+                            )
                         out.write(chunk)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, NotImplementedError) as error:
         raise InvalidSubmission(f"the zip cannot be read: {error}") from None
+    except (OSError, ValueError) as error:  # a file and a folder of one name, a name too long...
+        raise InvalidSubmission(f"the zip cannot be unpacked: {_why(error)}") from None
+
+
+def _why(error: Exception) -> str:
+    """An OSError in words, naming the file by its name only (never the grader's folders)."""
+    if isinstance(error, OSError) and error.strerror:
+        name = Path(error.filename or "").name
+        return f"{error.strerror}{f' ({name[:80]})' if name else ''}"
+    return str(error)[:200]
 
 
 def _is_tree(folder: Path, day_folders: set[str]) -> bool:
@@ -123,8 +139,10 @@ def _find_tree(raw: Path) -> Path:
         folder = children[0]
     if not any(raw.rglob("*")):
         raise InvalidSubmission("the submission is empty")
-    raise InvalidSubmission("no exercises found: expected day folders such as "
-                            "day01_ml_basics/, in the submission or in its exercises/ folder")
+    raise InvalidSubmission(
+        "no exercises found: expected day folders such as "
+        "day01_ml_basics/, in the submission or in its exercises/ folder"
+    )
 
 
 def stage(entry: Path, workdir: Path) -> Path:
@@ -134,7 +152,10 @@ def stage(entry: Path, workdir: Path) -> Path:
     if entry.is_symlink():
         raise InvalidSubmission("the submission is a symbolic link")
     if entry.is_dir():
-        _copy_folder(entry, raw)
+        try:
+            _copy_folder(entry, raw)
+        except OSError as error:  # unreadable, a name too long, a loop of folders...
+            raise InvalidSubmission(f"the folder cannot be copied: {_why(error)}") from None
     elif entry.is_file() and entry.suffix.lower() == ".zip":
         _extract_zip(entry, raw)
     else:
@@ -155,6 +176,9 @@ def content_hash(entry: Path) -> str:
     for path in paths:
         if not path.is_symlink():
             digest.update(str(path.relative_to(entry.parent)).encode() + b"\0")
-            digest.update(path.read_bytes() if path.stat().st_size <= MAX_TOTAL_BYTES else
-                          str(path.stat().st_size).encode())
+            digest.update(
+                path.read_bytes()
+                if path.stat().st_size <= MAX_TOTAL_BYTES
+                else str(path.stat().st_size).encode()
+            )
     return digest.hexdigest()

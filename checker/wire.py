@@ -52,7 +52,9 @@ def encode(value: Any, buffers: list[bytes], keep: dict[int, Any] | None = None)
     if isinstance(value, tuple):
         return {"tuple": [encode(v, buffers, keep) for v in value]}
     if isinstance(value, dict):
-        return {"dict": [[encode(k, buffers, keep), encode(v, buffers, keep)] for k, v in value.items()]}
+        return {
+            "dict": [[encode(k, buffers, keep), encode(v, buffers, keep)] for k, v in value.items()]
+        }
     if isinstance(value, Handle):
         return {"handle": value.id}
     if keep is not None:
@@ -62,23 +64,35 @@ def encode(value: Any, buffers: list[bytes], keep: dict[int, Any] | None = None)
 
 
 def decode(data: Any, buffers: list[bytes], kept: dict[int, Any] | None = None) -> Any:
-    """The inverse of encode. With `kept` (the worker), handles become their objects."""
+    """The inverse of encode. With `kept` (the worker), handles become their objects.
+
+    The data may come from the learner's process: anything malformed (a wrong type, a
+    missing field, a buffer that is not there, nesting too deep) is a WireError."""
+    try:
+        return _decode(data, buffers, kept)
+    except WireError:
+        raise
+    except (KeyError, IndexError, TypeError, ValueError, AttributeError, RecursionError) as error:
+        raise WireError(f"malformed message ({type(error).__name__})") from None
+
+
+def _decode(data: Any, buffers: list[bytes], kept: dict[int, Any] | None) -> Any:
     if data is None or isinstance(data, bool | int | str):
         return data
     if isinstance(data, list):
-        return [decode(v, buffers, kept) for v in data]
+        return [_decode(v, buffers, kept) for v in data]
     if not isinstance(data, dict) or len(data) not in (1, 3):
         raise WireError("malformed message")
     if "float" in data:
         return float(data["float"])
     if "scalar" in data:
-        return decode(data["scalar"], buffers, kept)[()]
+        return _decode(data["scalar"], buffers, kept)[()]
     if "array" in data:
         return _array(data, buffers)
     if "tuple" in data:
-        return tuple(decode(v, buffers, kept) for v in data["tuple"])
+        return tuple(_decode(v, buffers, kept) for v in data["tuple"])
     if "dict" in data:
-        return {_key(decode(k, buffers, kept)): decode(v, buffers, kept) for k, v in data["dict"]}
+        return {_key(_decode(k, buffers, kept)): _decode(v, buffers, kept) for k, v in data["dict"]}
     if "handle" in data:
         if kept is None:
             return Handle(int(data["handle"]))
@@ -122,7 +136,7 @@ def send(fd: int, message: dict, buffers: list[bytes]) -> None:
     data = b"".join(parts)
     view = memoryview(data)
     while view:
-        view = view[os.write(fd, view):]
+        view = view[os.write(fd, view) :]
 
 
 def receive(fd: int, limit: int) -> tuple[dict, list[bytes]]:
@@ -133,8 +147,10 @@ def receive(fd: int, limit: int) -> tuple[dict, list[bytes]]:
     try:
         message = json.loads(_read_exactly(fd, size))
         lengths = [int(n) for n in message.pop("buffers")]
-    except (ValueError, KeyError, TypeError) as error:
+    except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as error:
         raise WireError("malformed message") from error
+    if not isinstance(message, dict) or any(n < 0 for n in lengths):
+        raise WireError("malformed message")
     if sum(lengths) > limit:
         raise WireError(f"arrays of {sum(lengths)} bytes are over the limit of {limit}")
     return message, [_read_exactly(fd, n) for n in lengths]
