@@ -103,10 +103,14 @@ def _day_text(report: DayReport, course: Course) -> list[str]:
 
 
 def check_text(report: CheckReport, course: Course) -> str:
-    blocks = ["\n".join(_day_text(day, course)) for day in report.days]
+    checked = [d for d in report.days if d.day.available]
+    blocks = ["\n".join(_day_text(day, course)) for day in checked]
+    coming = [d.day.id for d in report.days if not d.day.available]
+    if coming:
+        span = coming[0] if len(coming) == 1 else f"{coming[0]} … {coming[-1]}"
+        blocks.append(style(f"{span}: not yet available", dim=True))
     for problem in report.problems:
         blocks.append(style("problem: ", fg="red", bold=True) + problem)
-    checked = [d for d in report.days if d.day.available]
     if len(report.days) > 1:
         passing = sum(d.status == "passing" for d in checked)
         blocks.append(f"{passing} of {len(checked)} available days pass ({report.seconds:.1f} s)")
@@ -250,28 +254,22 @@ def progress_json(course: Course, progress: Progress) -> dict:
     }
 
 
+def _section_line(title: str, tally: dict) -> str:
+    line = _pad(title, 36) + f"{_bar(tally['tasks_done'], tally['tasks'])} "
+    if not tally["days_available"]:
+        return line + f"coming: {tally['days']} days"
+    coming = tally["days"] - tally["days_available"]
+    return line + (
+        f"{tally['tasks_done']}/{tally['tasks']} tasks, "
+        f"{tally['days_passing']}/{tally['days_available']} days pass"
+        + (f" ({coming} more coming)" if coming else "")
+    )
+
+
 def progress_text(course: Course, progress: Progress) -> str:
     data = progress_json(course, progress)
-    lines = []
-    for section in data["sections"]:
-        lines.append(
-            _pad(f"{section['title_ja']} · {section['title_en']}", 36)
-            + f"{_bar(section['tasks_done'], section['tasks'])} "
-            f"{section['tasks_done']}/{section['tasks']} tasks, "
-            f"{section['days_passing']}/{section['days_available']} days"
-            + (
-                f" ({section['days'] - section['days_available']} not yet available)"
-                if section["days"] > section["days_available"]
-                else ""
-            )
-        )
-    overall = data["overall"]
-    lines += [
-        "",
-        style(_pad("overall", 36), bold=True) + f"{_bar(overall['tasks_done'], overall['tasks'])} "
-        f"{overall['tasks_done']}/{overall['tasks']} tasks",
-    ]
-    return "\n".join(lines)
+    lines = [_section_line(f"{s['title_ja']} · {s['title_en']}", s) for s in data["sections"]]
+    return "\n".join([*lines, "", _section_line("overall", data["overall"])])
 
 
 def hint_text(hint: Hint) -> str:
