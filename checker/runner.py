@@ -150,14 +150,16 @@ def _run_once(
             request.timeout + WATCHDOG_GRACE
         )  # pytest-timeout acts first; this is for C-level hangs
         size, last_change, stopped = 0, time.monotonic(), False
-        while process.poll() is None:
-            time.sleep(0.02)
-            if report.stat().st_size != size:
-                size, last_change = report.stat().st_size, time.monotonic()
-            elif time.monotonic() - last_change > watchdog:
-                stopped = True
-                break
-        _kill(process)  # also reaps anything the learner's code left running
+        try:
+            while process.poll() is None:
+                time.sleep(0.02)
+                if report.stat().st_size != size:
+                    size, last_change = report.stat().st_size, time.monotonic()
+                elif time.monotonic() - last_change > watchdog:
+                    stopped = True
+                    break
+        finally:  # also on Ctrl-C: the child is in a session of its own and would live on
+            _kill(process)  # and reap anything the learner's code left running
     tail = output.read_text(encoding="utf-8", errors="replace")[-3000:]
     return _read_events(report), process.returncode, stopped, tail
 
@@ -178,7 +180,7 @@ def _apply(
                 tests.setdefault(info["nodeid"], TestOutcome(**info))
         elif kind == "start":
             running = event["nodeid"]
-        elif kind == "result":
+        elif kind == "result" and event["nodeid"] in tests:
             test = tests[event["nodeid"]]
             test.outcome, test.message = event["outcome"], event["message"]
             test.seconds, test.swapped = event["seconds"], event["swapped"]
