@@ -12,16 +12,9 @@ import shlex
 import zipfile
 from pathlib import Path
 
-from checker.runner import PROJECT_ROOT
+from checker.layout import COURSE_FILES, PROJECT_ROOT, course_files
 
-INCLUDED = [
-    "pyproject.toml",
-    "README.md",
-    "checker",
-    "solutions",
-    "tests/conftest.py",
-    "tests/days",
-]
+INCLUDED = (*COURSE_FILES, "README.md")  # pip install -e . reads the README too
 
 SETUP = """#!/usr/bin/env bash
 # Gradescope runs this once, to build the autograder image.
@@ -43,15 +36,6 @@ exec .venv/bin/llmroad gradescope-run /autograder/submission \\
 """
 
 
-def _files() -> list[Path]:
-    found = []
-    for name in INCLUDED:
-        path = PROJECT_ROOT / name
-        candidates = [path] if path.is_file() else sorted(path.rglob("*"))
-        found += [p for p in candidates if p.is_file() and "__pycache__" not in p.parts]
-    return found
-
-
 def _script(archive: zipfile.ZipFile, name: str, text: str) -> None:
     info = zipfile.ZipInfo(name)
     info.external_attr = 0o100755 << 16  # an executable regular file
@@ -60,18 +44,10 @@ def _script(archive: zipfile.ZipFile, name: str, text: str) -> None:
 
 def build_bundle(target: Path, days: list[str], timeout: float, memory_mb: int) -> int:
     """Write the bundle; the number of files in it."""
-    options = " ".join(
-        shlex.quote(o)
-        for o in [
-            "--days",
-            ",".join(days),
-            "--timeout",
-            str(timeout),
-            "--memory-mb",
-            str(memory_mb),
-        ]
+    options = shlex.join(
+        ["--days", ",".join(days), "--timeout", str(timeout), "--memory-mb", str(memory_mb)]
     )
-    files = _files()
+    files = course_files(INCLUDED)
     with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
         _script(archive, "setup.sh", SETUP)
         _script(archive, "run_autograder", RUN.format(options=options))

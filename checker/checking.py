@@ -10,8 +10,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from checker.catalogue import Course, Day, Task, load_course
+from checker.layout import SUITES
 from checker.progress import DayProgress, Progress, ProgressStore, tree_hash
-from checker.runner import SUITES, RunRequest, TestOutcome, run_suites
+from checker.runner import RunRequest, TestOutcome, run_suites
 
 
 @dataclass
@@ -111,7 +112,7 @@ class CheckReport:
         )
 
 
-def _day_reports(course: Course, days: list[Day], tests: list[TestOutcome]) -> list[DayReport]:
+def _day_reports(days: list[Day], tests: list[TestOutcome]) -> list[DayReport]:
     reports = []
     for day in days:
         ours = [t for t in tests if t.day == day.folder]
@@ -181,7 +182,7 @@ def check(
         if available
         else None
     )
-    reports = _day_reports(course, days, result.tests if result else [])
+    reports = _day_reports(days, result.tests if result else [])
     if own_tree and result:
         _record(progress, reports, tree)
         workspace.progress.save(progress)

@@ -20,8 +20,8 @@ from checker.catalogue import Day, UnknownDay, load_course
 from checker.checking import Workspace, check
 from checker.grading import Settings, find_submissions, grade_all, grade_one, suite_tests
 from checker.hints import next_hint
+from checker.layout import PROJECT_ROOT, named_tree
 from checker.progress import Progress
-from checker.runner import PROJECT_ROOT
 
 
 def _days(names: tuple[str, ...], all_days: bool) -> list[Day]:
@@ -36,12 +36,11 @@ def _days(names: tuple[str, ...], all_days: bool) -> list[Day]:
         raise click.BadParameter(str(error), param_hint="DAY") from None
 
 
-def _tree(value: str | None, workspace: Workspace) -> Path | None:
+def _tree(value: str | None) -> Path | None:
+    """The tree --impl names; None for the workspace's own exercises."""
     if value is None or value == "exercises":
         return None
-    if value == "solutions":
-        return PROJECT_ROOT / "solutions"
-    path = Path(value).expanduser()
+    path = named_tree(str(Path(value).expanduser()))
     if not path.is_dir():
         raise click.BadParameter(f"{value} is not a folder", param_hint="--impl")
     return path
@@ -118,7 +117,7 @@ def check_command(
 ) -> None:
     """Run the hidden tests of DAY (day16, 16 or day16_attention) and say what is left."""
     chosen = _days(days, all_days)
-    report = check(workspace, chosen, _tree(impl, workspace), timeout=timeout)
+    report = check(workspace, chosen, _tree(impl), timeout=timeout)
     for warning in report.warnings:
         click.secho(warning, fg="yellow", err=True)
     _show(
@@ -164,24 +163,29 @@ def _grading_settings(days: str | None, timeout: float, memory_mb: int) -> Setti
     return Settings([d.folder for d in chosen if d.available], timeout, memory_mb)
 
 
-def _grading_options(command):
-    command = click.option(
-        "--days", metavar="DAY,DAY,...", help="Days to grade (default: every available day)."
-    )(command)
-    command = click.option(
+GRADING_OPTIONS = (  # shared by `grade` and the bundle's `gradescope-run`
+    click.option("--days", metavar="DAY,DAY,...", help="Days to grade (default: all built)."),
+    click.option(
         "--timeout",
         type=click.FloatRange(min=0.5),
-        default=30.0,
+        default=Settings.timeout,
         show_default=True,
         help="Seconds one call into learner code may take.",
-    )(command)
-    return click.option(
+    ),
+    click.option(
         "--memory-mb",
         type=click.IntRange(min=256),
-        default=1024,
+        default=Settings.memory_mb,
         show_default=True,
         help="Memory limit of the learner's process.",
-    )(command)
+    ),
+)
+
+
+def _grading_options(command):
+    for option in reversed(GRADING_OPTIONS):
+        command = option(command)
+    return command
 
 
 @main.command("grade")
@@ -233,7 +237,7 @@ def grade_command(
     with click.progressbar(
         length=count, label=f"grading {count} submissions", file=sys.stderr
     ) as bar:
-        grades = grade_all(submissions, out, settings, jobs, on_graded=lambda grade: bar.update(1))
+        grades = grade_all(submissions, out, settings, jobs, on_graded=lambda _: bar.update(1))
     exports.write_all(grades, out)
     click.echo(render.grading_text(grades, out))
 

@@ -20,26 +20,30 @@ def _task_ids(grades: ClassGrades) -> list[str]:
     return [task.id for day in grades.days for task in day.tasks]
 
 
+def _csv_row(grade: Grade, tasks: list[str], days: list[str], column: int) -> list:
+    """A student's points (column 0: earned, 1: possible) per task, per day, in all."""
+    per_task, per_day = grade.by("task"), grade.by("day")
+    return [
+        grade.student,
+        *(_number(per_task.get(t, (0, 0))[column]) for t in tasks),
+        *(_number(per_day.get(d, (0, 0))[column]) for d in days),
+        _number((grade.score, grade.max_score)[column]),
+        grade.status,
+        grade.detail,
+    ]
+
+
 def write_csv(grades: ClassGrades, path: Path) -> None:
-    """One row per student (sorted by name): points per task, per day, total, status."""
-    tasks, days = _task_ids(grades), grades.days
+    """A (max) row, then one row per student (sorted by name): points per task, per day,
+    total, status and detail."""
+    tasks, days = _task_ids(grades), [d.folder for d in grades.days]
     with open(path, "w", newline="", encoding="utf-8") as file:
         writer = csv.writer(file)
-        writer.writerow(["student", *tasks, *(d.id for d in days), "total", "status", "detail"])
-        possible = Grade("(max)", "", "", grades.blank, 0)
-        for grade in [possible, *grades.grades]:
-            per_task, per_day = grade.by("task"), grade.by("day")
-            earned = (lambda t: t[1]) if grade is possible else (lambda t: t[0])
-            writer.writerow(
-                [
-                    grade.student,
-                    *(_number(earned(per_task.get(t, (0, 0)))) for t in tasks),
-                    *(_number(earned(per_day.get(d.folder, (0, 0)))) for d in days),
-                    _number(grade.max_score if grade is possible else grade.score),
-                    grade.status,
-                    grade.detail,
-                ]
-            )
+        writer.writerow(
+            ["student", *tasks, *(d.id for d in grades.days), "total", "status", "detail"]
+        )
+        writer.writerow(_csv_row(Grade("(max)", "", "", grades.blank, 0), tasks, days, 1))
+        writer.writerows(_csv_row(grade, tasks, days, 0) for grade in grades.grades)
 
 
 def _grade_json(grade: Grade) -> dict:

@@ -12,18 +12,18 @@ from __future__ import annotations
 
 import hashlib
 import json
-import shutil
 import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from checker.catalogue import Day, load_course
 from checker.isolation import worker_environment
-from checker.runner import PROJECT_ROOT, SUITES, RunRequest, TestOutcome, run_suites
+from checker.layout import PROJECT_ROOT, REFERENCE, SUITES, course_files
+from checker.runner import RunRequest, TestOutcome, run_suites
 from checker.submissions import InvalidSubmission, content_hash, stage
 
 STATUSES = ("ok", "timeout", "crashed", "invalid submission")
@@ -72,10 +72,8 @@ class Grade:
 def course_fingerprint() -> str:
     """What a grade depends on besides the submission: suites, reference, checker."""
     digest = hashlib.sha256()
-    for folder in ("tests", "solutions", "checker"):
-        for path in sorted((PROJECT_ROOT / folder).rglob("*")):
-            if path.is_file() and "__pycache__" not in path.parts:
-                digest.update(str(path.relative_to(PROJECT_ROOT)).encode() + path.read_bytes())
+    for path in course_files():
+        digest.update(str(path.relative_to(PROJECT_ROOT)).encode() + path.read_bytes())
     return digest.hexdigest()
 
 
@@ -110,7 +108,7 @@ def suite_tests(settings: Settings) -> list[TestOutcome]:
     result = run_suites(
         RunRequest(
             suites=[SUITES / d for d in settings.days],
-            tree=PROJECT_ROOT / "solutions",
+            tree=REFERENCE,
             extra_args=["--collect-only"],
         )
     )
@@ -125,44 +123,40 @@ def grade_one(student: str, entry: Path, settings: Settings, blank: list[TestOut
         try:
             tree = stage(entry, Path(workdir))
         except InvalidSubmission as problem:
-            tests = [
-                TestOutcome(**{**asdict(t), "message": f"not graded: {problem}"}) for t in blank
-            ]
+            tests = _not_graded(blank, f"not graded: {problem}")
             return Grade(
                 student, "invalid submission", str(problem), tests, time.monotonic() - started
             )
         try:
-            result = run_suites(
-                RunRequest(
-                    suites=[SUITES / d for d in settings.days],
-                    tree=tree,
-                    timeout=settings.timeout * 3
-                    + 10,  # the per-call limit in the worker acts first
-                    env={**worker_environment(), "HOME": workdir},
-                    extra_args=[
-                        "--isolate",
-                        "--memory-mb",
-                        str(settings.memory_mb),
-                        "--call-timeout",
-                        str(settings.timeout),
-                    ],
-                )
-            )
+            result = run_suites(_isolated_request(tree, settings, home=workdir))
         except Exception as error:  # one submission must never end a whole class's run
-            tests = [
-                TestOutcome(**{**asdict(t), "message": "not graded: the grader failed"})
-                for t in blank
-            ]
-            return Grade(
-                student,
-                "crashed",
-                f"grading this submission failed: {type(error).__name__}: {error}"[:500],
-                tests,
-                time.monotonic() - started,
-            )
+            why = f"grading this submission failed: {type(error).__name__}: {error}"[:500]
+            tests = _not_graded(blank, "not graded: the grader failed")
+            return Grade(student, "crashed", why, tests, time.monotonic() - started)
     tests = _reconcile(result.tests, blank)
     status, detail = _status(tests, result.violations, result.problems)
     return Grade(student, status, detail, tests, time.monotonic() - started)
+
+
+def _isolated_request(tree: Path, settings: Settings, home: str) -> RunRequest:
+    """The suites against `tree`, with the learner's functions in a restricted worker."""
+    return RunRequest(
+        suites=[SUITES / d for d in settings.days],
+        tree=tree,
+        timeout=settings.timeout * 3 + 10,  # a backstop: the per-call limit acts first
+        env={**worker_environment(), "HOME": home},
+        extra_args=[
+            "--isolate",
+            "--memory-mb",
+            str(settings.memory_mb),
+            "--call-timeout",
+            str(settings.timeout),
+        ],
+    )
+
+
+def _not_graded(blank: list[TestOutcome], message: str) -> list[TestOutcome]:
+    return [replace(test, outcome="error", message=message) for test in blank]
 
 
 def _reconcile(ran: list[TestOutcome], blank: list[TestOutcome]) -> list[TestOutcome]:
@@ -170,24 +164,19 @@ def _reconcile(ran: list[TestOutcome], blank: list[TestOutcome]) -> list[TestOut
     collected from the course itself: a test the run does not report did not pass, and
     a test, task or weight that only the run reports (a tampered report) counts for nothing."""
     outcomes = {t.nodeid: t for t in ran}
-    tests = []
-    for test in blank:
-        run = outcomes.get(test.nodeid)
-        tests.append(
-            TestOutcome(**{**asdict(test), "outcome": "error", "message": "the test did not run"})
-            if run is None
-            else TestOutcome(
-                **{
-                    **asdict(run),
-                    "name": test.name,
-                    "day": test.day,
-                    "task": test.task,
-                    "points": test.points,
-                    "perf": test.perf,
-                }
-            )
+    return [
+        replace(
+            test,
+            outcome=run.outcome,
+            message=run.message,
+            seconds=run.seconds,
+            swapped=run.swapped,
+            crashed=run.crashed,
         )
-    return tests
+        if (run := outcomes.get(test.nodeid))
+        else replace(test, outcome="error", message="the test did not run")
+        for test in blank
+    ]
 
 
 def find_submissions(folder: Path) -> list[tuple[str, Path]]:
@@ -223,9 +212,9 @@ class ClassGrades:
     grades: list[Grade]
     days: list[Day]
     blank: list[TestOutcome]
+    settings: Settings
     reused: int = 0
     seconds: float = 0.0
-    settings: Settings = field(default=None)
 
 
 def grade_all(
@@ -233,7 +222,7 @@ def grade_all(
     out: Path,
     settings: Settings,
     jobs: int,
-    on_graded: Callable[[Grade], None] = lambda grade: None,
+    on_graded: Callable[[Grade], None] = lambda _: None,
 ) -> ClassGrades:
     """Grade every submission, `jobs` at a time, reusing grades cached in `out`."""
     started = time.monotonic()
@@ -261,12 +250,4 @@ def grade_all(
             on_graded(grade)
     grades.sort(key=lambda g: g.student)
     days = [course.day_of_folder(folder) for folder in settings.days]
-    return ClassGrades(grades, days, blank, reused, time.monotonic() - started, settings)
-
-
-def remove_stale_cache(out: Path, students: set[str]) -> None:
-    """Forget cached grades of students no longer in the submissions folder."""
-    for cache in (out / ".grading").glob("*.json"):
-        if cache.stem not in students:
-            cache.unlink()
-            shutil.rmtree(out / cache.stem, ignore_errors=True)
+    return ClassGrades(grades, days, blank, settings, reused, time.monotonic() - started)

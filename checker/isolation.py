@@ -33,9 +33,9 @@ from pathlib import Path
 from typing import Any
 
 from checker import wire
+from checker.layout import PROJECT_ROOT
 from checker.loader import LearnerImportError
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
 PASSED_THROUGH = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")  # set on some CPUs for correctness
 _LIBC = ctypes.CDLL(None, use_errno=True) if sys.platform == "linux" else None
 PR_SET_PDEATHSIG = 1

@@ -23,9 +23,9 @@ import pytest
 from checker import testing
 from checker.catalogue import load_course
 from checker.isolation import LearnerCrash, LearnerError, LearnerTimeout, WorkerPool
+from checker.layout import REFERENCE, named_tree
 from checker.loader import LearnerImportError, learner_frame, load_module
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
 OUTCOMES = ("passed", "failed", "todo", "error", "timeout")
 
 
@@ -36,7 +36,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     group.addoption(
         "--reference",
-        default=str(PROJECT_ROOT / "solutions"),
+        default=str(REFERENCE),
         help="reference tree swapped in for prerequisite days that do not pass",
     )
     group.addoption(
@@ -61,11 +61,6 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=60.0,
         help="with --isolate: seconds one call into learner code may take",
     )
-
-
-def _tree(value: str) -> Path:
-    named = {"exercises": PROJECT_ROOT / "exercises", "solutions": PROJECT_ROOT / "solutions"}
-    return named.get(value, Path(value)).resolve()
 
 
 @dataclass
@@ -114,14 +109,15 @@ class Session:
 
 
 _SESSION = pytest.StashKey[Session]()
+_VERDICT = pytest.StashKey[tuple]()  # (outcome, message, seconds, crashed) of one test
 
 
 def pytest_configure(config: pytest.Config) -> None:
     passing = {d for d in config.getoption("--passing-days").split(",") if d}
     course = load_course()
     session = Session(
-        tree=_tree(config.getoption("--impl")),
-        reference=_tree(config.getoption("--reference")),
+        tree=named_tree(config.getoption("--impl")),
+        reference=named_tree(config.getoption("--reference")),
         known_passing={course.day(d).folder for d in passing},
     )
     if config.getoption("--isolate"):
@@ -227,11 +223,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
         item.stash[_VERDICT] = (verdict, message, report.duration, crashed)
 
 
-_VERDICT = pytest.StashKey[tuple]()
-
-
 @pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_protocol(item: pytest.Item, nextitem):
+def pytest_runtest_protocol(item: pytest.Item):
     session = item.config.stash[_SESSION]
     session.emit(event="start", nodeid=item.nodeid)
     yield

@@ -21,10 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from checker.isolation import describe_exit
+from checker.layout import PROJECT_ROOT, REFERENCE
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
-SUITES = PROJECT_ROOT / "tests" / "days"
-REFERENCE = PROJECT_ROOT / "solutions"
 WATCHDOG_GRACE = 15.0  # seconds past the per-test limit before the runner kills a hang
 MAX_RESTARTS = 20  # a tree that crashes the child more often than this is not worth finishing
 

@@ -7,6 +7,7 @@ it, a file or a whole that is too large (a zip bomb), or no exercises tree at al
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import stat
@@ -140,8 +141,8 @@ def _find_tree(raw: Path) -> Path:
     if not any(raw.rglob("*")):
         raise InvalidSubmission("the submission is empty")
     raise InvalidSubmission(
-        "no exercises found: expected day folders such as "
-        "day01_ml_basics/, in the submission or in its exercises/ folder"
+        f"no exercises found: expected day folders such as {min(day_folders)}/, "
+        "in the submission or in its exercises/ folder"
     )
 
 
@@ -169,8 +170,6 @@ def stage(entry: Path, workdir: Path) -> Path:
 
 def content_hash(entry: Path) -> str:
     """A hash of what a submission holds, to know when a grade can be reused."""
-    import hashlib
-
     digest = hashlib.sha256()
     paths = [entry] if entry.is_file() else sorted(p for p in entry.rglob("*") if p.is_file())
     for path in paths:

@@ -13,6 +13,7 @@ Tolerances live here, once: RTOL for closed forms, GRAD_RTOL for finite differen
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -23,6 +24,8 @@ ATOL = 1e-10  # absolute slack for values that should be 0
 GRAD_RTOL = 1e-5  # analytic gradient against central differences
 GRAD_ATOL = 1e-7
 GRAD_STEP = 1e-5  # central-difference step in float64
+PERF_FACTOR = 20.0  # how many times slower than the test's own vectorised version code may be
+PERF_FLOOR = 1e-3  # seconds: below this a reference time is timer noise
 
 _resolver: Callable[[str], Any] | None = None  # set by checker.plugin for the session
 
@@ -131,4 +134,35 @@ def assert_grad_close(analytic: Any, f: Callable[[], float], x: np.ndarray, what
         f"{what} (compared with central finite differences)",
         rtol=GRAD_RTOL,
         atol=GRAD_ATOL,
+    )
+
+
+def best_seconds(run: Callable[[], object], repeat: int = 3) -> float:
+    """The fastest of `repeat` runs: the least disturbed by whatever else the machine does."""
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.perf_counter()
+        run()
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def assert_fast_enough(
+    learner: Callable[[], object],
+    reference: Callable[[], object],
+    what: str,
+    advice: str,
+    factor: float = PERF_FACTOR,
+) -> None:
+    """Self-calibrated speed check: the learner's code against a straightforward vectorised
+    version of the same work, written in the test and timed here on the same machine. The
+    bound is generous (PERF_FACTOR, unless a suite says why it needs another), so a
+    vectorised solution passes on a slow, busy machine and a Python loop over rows fails
+    on a fast one."""
+    theirs = max(best_seconds(reference), PERF_FLOOR)
+    mine = best_seconds(learner)
+    ratio = mine / theirs
+    assert ratio <= factor, (
+        f"{what} took {mine * 1e3:.0f} ms, {ratio:.0f}× as long as a vectorised version of the "
+        f"same work ({theirs * 1e3:.1f} ms); it may take at most {factor:.0f}× — {advice}"
     )
