@@ -6,11 +6,11 @@ import unicodedata
 
 from click import style
 
-from checker.catalogue import Course, Day
-from checker.checking import CheckReport, DayReport, TaskReport
-from checker.grading import STATUSES, ClassGrades
-from checker.hints import Hint
-from checker.progress import Progress
+from checker.core.catalogue import Course, Day
+from checker.learner.checking import CheckReport, DayReport, TaskReport
+from checker.grading.grade import STATUSES, ClassGrades
+from checker.learner.hints import Hint
+from checker.learner.progress import Progress
 
 MARKS = {
     "done": style("✓", fg="green"),

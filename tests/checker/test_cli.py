@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from checker.catalogue import load_course
+from checker.core.catalogue import load_course
 from checker.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]

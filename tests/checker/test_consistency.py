@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from checker.catalogue import load_course
+from checker.core.catalogue import load_course
 
 ROOT = Path(__file__).resolve().parents[2]
 COURSE = load_course()

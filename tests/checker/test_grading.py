@@ -7,8 +7,8 @@ day 5 reference, see its README.md) plus the cases built here from a description
 stub tree with its own conftest.py, pytest.ini, plugin and tests). Every submission
 must end with the right status, detail and score, and every original file must be
 byte-identical afterwards. Then the exports, resuming, the CLI and the Gradescope
-bundle; what the kernel holds the worker to (checker.isolation); and unit tests of
-checker.wire, checker.submissions and the grading's own safety nets.
+bundle; what the kernel holds the worker to (checker.core.isolation); and unit tests of
+checker.core.wire, checker.grading.submissions and the grading's own safety nets.
 """
 
 from __future__ import annotations
@@ -32,11 +32,11 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from checker import isolation, wire
+from checker.core import isolation, wire
 from checker.cli import main
-from checker.exports import write_all
-from checker.grading import ClassGrades, Grade, Settings, grade_all, suite_tests
-from checker.submissions import InvalidSubmission, stage
+from checker.grading.exports import write_all
+from checker.grading.grade import ClassGrades, Grade, Settings, grade_all, suite_tests
+from checker.grading.submissions import InvalidSubmission, stage
 
 ROOT = Path(__file__).resolve().parents[2]
 HOSTILE = Path(__file__).resolve().parent / "hostile"
@@ -568,7 +568,7 @@ def test_the_gradescope_bundle_grades_a_submission_where_it_is_unpacked(graded, 
     assert all(t["status"] == "passed" for t in data["tests"])
 
 
-# ------------------------------------------------------------------- checker.wire
+# ------------------------------------------------------------------- checker.core.wire
 
 
 def round_trip(value, kept=None):
@@ -730,7 +730,7 @@ def test_wire_handles_stay_where_they_were_made():
         wire.decode({"handle": 12345}, [], {})
 
 
-# -------------------------------------------------------------- checker.submissions
+# -------------------------------------------------------------- checker.grading.submissions
 
 
 def test_stage_copies_a_tree_found_in_exercises(tmp_path):
@@ -820,7 +820,7 @@ def test_stage_refuses_a_zip_that_cannot_be_unpacked_without_failing_itself(tmp_
 
 
 def test_a_grader_failure_costs_one_submission_not_the_class(tmp_path, monkeypatch):
-    from checker import grading
+    from checker.grading import grade as grading
 
     def broken(request):
         raise KeyError("a report the grader could not make sense of")
@@ -836,7 +836,7 @@ def test_a_grader_failure_costs_one_submission_not_the_class(tmp_path, monkeypat
 
 
 def test_only_the_courses_own_tests_and_points_count():
-    from checker.grading import TestOutcome, _reconcile
+    from checker.grading.grade import TestOutcome, _reconcile
 
     blank = [
         TestOutcome("t::a", "a", DAY, "5.1", 1, False),

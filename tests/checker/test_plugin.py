@@ -29,7 +29,7 @@ def endless(x):
 
 SUITE = """
 import pytest
-from checker.testing import implementation, assert_close
+from checker.core.testing import implementation, assert_close
 
 metrics = implementation("day05_metrics.metrics")
 broken = implementation("day05_metrics.broken")
@@ -90,7 +90,7 @@ def _run_fake_suite(pytester: pytest.Pytester, tmp_path: Path) -> dict[str, dict
     report = tmp_path / "report.jsonl"
     pytester.runpytest(
         "-p",
-        "checker.plugin",
+        "checker.core.plugin",
         "--impl",
         str(tmp_path / "tree"),
         "--llmroad-report",

@@ -3,7 +3,7 @@
 import re
 from pathlib import Path
 
-from checker.catalogue import load_course
+from checker.core.catalogue import load_course
 from checker.render import days_markdown
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from checker.catalogue import load_course
-from checker.layout import SUITES
-from checker.runner import RunRequest, run_suites
+from checker.core.catalogue import load_course
+from checker.core.layout import SUITES
+from checker.core.runner import RunRequest, run_suites
 
 ROOT = Path(__file__).resolve().parents[2]
 AVAILABLE = [day for day in load_course().days if day.available]

@@ -5,7 +5,7 @@ intercept) and by gradient descent, which converges to the same line."""
 import numpy as np
 import pytest
 
-from checker.testing import ATOL, assert_close, assert_grad_close, assert_shape, implementation
+from checker.core.testing import ATOL, assert_close, assert_grad_close, assert_shape, implementation
 
 linreg = implementation("day01_ml_basics.linear_regression")  # lazy; resolved at first use
 

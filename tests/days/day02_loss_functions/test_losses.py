@@ -5,7 +5,7 @@ correct at logits of ±1e4."""
 import numpy as np
 import pytest
 
-from checker.testing import assert_close, assert_grad_close, assert_shape, implementation
+from checker.core.testing import assert_close, assert_grad_close, assert_shape, implementation
 
 losses = implementation("day02_loss_functions.losses")
 

@@ -7,7 +7,7 @@ import warnings
 import numpy as np
 import pytest
 
-from checker.testing import assert_close, assert_grad_close, assert_shape, implementation
+from checker.core.testing import assert_close, assert_grad_close, assert_shape, implementation
 
 act = implementation("day03_activations.activations")
 

@@ -8,7 +8,7 @@ import math
 import numpy as np
 import pytest
 
-from checker.testing import (
+from checker.core.testing import (
     assert_close,
     assert_fast_enough,
     assert_grad_close,

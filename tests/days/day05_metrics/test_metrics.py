@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from checker.testing import assert_close, assert_shape, implementation
+from checker.core.testing import assert_close, assert_shape, implementation
 
 metrics = implementation("day05_metrics.metrics")
 

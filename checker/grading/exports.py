@@ -8,8 +8,8 @@ import time
 from dataclasses import asdict
 from pathlib import Path
 
-from checker.catalogue import load_course
-from checker.grading import ClassGrades, Grade
+from checker.core.catalogue import load_course
+from checker.grading.grade import ClassGrades, Grade
 
 
 def _number(value: float) -> float | int:

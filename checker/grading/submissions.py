@@ -15,7 +15,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from checker.catalogue import load_course
+from checker.core.catalogue import load_course
 
 MAX_FILE_BYTES = 5_000_000  # a day's exercises are a few kB (MB here are 10**6 bytes, as shown)
 MAX_TOTAL_BYTES = 20_000_000

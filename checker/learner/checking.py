@@ -9,10 +9,10 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from checker.catalogue import Course, Day, Task, load_course
-from checker.layout import SUITES
-from checker.progress import DayProgress, Progress, ProgressStore, tree_hash
-from checker.runner import RunRequest, TestOutcome, run_suites
+from checker.core.catalogue import Course, Day, Task, load_course
+from checker.core.layout import SUITES
+from checker.learner.progress import DayProgress, Progress, ProgressStore, tree_hash
+from checker.core.runner import RunRequest, TestOutcome, run_suites
 
 
 @dataclass

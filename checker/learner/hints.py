@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from checker.catalogue import Course, Day, Task, UnknownDay
-from checker.progress import Progress
+from checker.core.catalogue import Course, Day, Task, UnknownDay
+from checker.learner.progress import Progress
 
 
 @dataclass

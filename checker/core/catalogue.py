@@ -17,7 +17,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised only on Python 3.10
     import tomli as tomllib
 
-CATALOGUE_PATH = Path(__file__).with_name("course.toml")
+CATALOGUE_PATH = Path(__file__).resolve().parents[1] / "course.toml"
 
 
 class UnknownDay(LookupError):

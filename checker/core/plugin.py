@@ -20,11 +20,11 @@ from pathlib import Path
 
 import pytest
 
-from checker import testing
-from checker.catalogue import load_course
-from checker.isolation import LearnerCrash, LearnerError, LearnerTimeout, WorkerPool
-from checker.layout import REFERENCE, named_tree
-from checker.loader import LearnerImportError, learner_frame, load_module
+from checker.core import testing
+from checker.core.catalogue import load_course
+from checker.core.isolation import LearnerCrash, LearnerError, LearnerTimeout, WorkerPool
+from checker.core.layout import REFERENCE, named_tree
+from checker.core.loader import LearnerImportError, learner_frame, load_module
 
 OUTCOMES = ("passed", "failed", "todo", "error", "timeout")
 

@@ -1,6 +1,6 @@
 """The learner's side of grading: a process that only runs learner functions.
 
-Started by checker.isolation with three pipes. It imports NumPy and the loader,
+Started by checker.core.isolation with three pipes. It imports NumPy and the loader,
 installs an audit hook, and then serves calls: import a module of the submission,
 call one function with data that crossed the wire, send the result back. It never
 sees a test, an expected value or a score.
@@ -23,8 +23,8 @@ import sysconfig
 
 import numpy as np  # noqa: F401  - imported before the hook, like the loader
 
-from checker import wire
-from checker.loader import learner_frame, load_module
+from checker.core import wire
+from checker.core.loader import learner_frame, load_module
 
 REFUSED_EVENTS = {
     "subprocess.Popen": "starting a process",
@@ -157,7 +157,7 @@ def _text(error: BaseException) -> str:
 
 
 def _first_of_own_pid_namespace(fds: tuple[int, ...]) -> None:
-    """If checker.isolation gave this process a process-id namespace for its children,
+    """If checker.core.isolation gave this process a process-id namespace for its children,
     go on in a child, the first process of that namespace: it sees no other process,
     so it can signal none, and when it ends the kernel ends whatever it started. This
     process only waits, then ends as the child did (an exit code, or the same signal),

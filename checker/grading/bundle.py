@@ -12,7 +12,7 @@ import shlex
 import zipfile
 from pathlib import Path
 
-from checker.layout import COURSE_FILES, PROJECT_ROOT, course_files
+from checker.core.layout import COURSE_FILES, PROJECT_ROOT, course_files
 
 INCLUDED = (*COURSE_FILES, "README.md")  # pip install -e . reads the README too
 

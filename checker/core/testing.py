@@ -1,6 +1,6 @@
 """What the day suites use: the implementation under test and learner-facing checks.
 
-    from checker.testing import implementation, assert_close, numerical_grad
+    from checker.core.testing import implementation, assert_close, numerical_grad
 
     attention = implementation("day16_attention.attention")   # resolved at first use
 
@@ -27,7 +27,7 @@ GRAD_STEP = 1e-5  # central-difference step in float64
 PERF_FACTOR = 20.0  # how many times slower than the test's own vectorised version code may be
 PERF_FLOOR = 1e-3  # seconds: below this a reference time is timer noise
 
-_resolver: Callable[[str], Any] | None = None  # set by checker.plugin for the session
+_resolver: Callable[[str], Any] | None = None  # set by checker.core.plugin for the session
 
 
 def set_resolver(resolver: Callable[[str], Any] | None) -> Callable[[str], Any] | None:
@@ -48,7 +48,7 @@ class Implementation:
         if name.startswith("__"):
             raise AttributeError(name)
         if _resolver is None:
-            raise RuntimeError("day suites run under llmroad's pytest plugin (-p checker.plugin)")
+            raise RuntimeError("day suites run under llmroad's pytest plugin (-p checker.core.plugin)")
         module = _resolver(self._module)
         try:
             return getattr(module, name)

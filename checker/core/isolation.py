@@ -2,7 +2,7 @@
 
 In grading, the suites run in a trusted pytest process and `implementation()`
 hands them a RemoteModule: calling one of its functions sends the arguments to a
-worker (checker.worker), which runs the learner's function and sends the result
+worker (checker.core.worker), which runs the learner's function and sends the result
 back as plain data. Assertions and scoring never run where the learner's code does.
 
 A worker is started per set of reference days lent to it, lazily; it is killed and
@@ -17,7 +17,7 @@ worker too, wherever the system allows it, each step skipped where it does not:
 - it gets namespaces of its own (user, mount, network, process ids; no privilege is
   needed): every file system is read-only to it, locked so that it cannot be undone
   from inside; it has no network at all; it sees no process but its own, so it can
-  signal no other, and whatever it starts dies with it (see checker.worker).
+  signal no other, and whatever it starts dies with it (see checker.core.worker).
 """
 
 from __future__ import annotations
@@ -32,9 +32,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from checker import wire
-from checker.layout import PROJECT_ROOT
-from checker.loader import LearnerImportError
+from checker.core import wire
+from checker.core.layout import PROJECT_ROOT
+from checker.core.loader import LearnerImportError
 
 PASSED_THROUGH = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")  # set on some CPUs for correctness
 _LIBC = ctypes.CDLL(None, use_errno=True) if sys.platform == "linux" else None
@@ -205,7 +205,7 @@ class Worker:
         # the audit hook: drop '' and '.' (the tree is the working folder) from sys.path.
         boot = (
             "import sys; sys.path[:] = [p for p in sys.path if p not in ('', '.')]; "
-            "sys.path.insert(0, sys.argv[7]); import checker.worker as w; "
+            "sys.path.insert(0, sys.argv[7]); import checker.core.worker as w; "
             "sys.path.remove(sys.argv[7]); w.main()"
         )
         cpu = int(self.timeout * 20) + 30  # a backstop; per-call timeouts act first
@@ -258,7 +258,7 @@ class Worker:
         if self.process is None:
             return
         self._drain_violations()
-        # Its child first (the first process of its pid namespace, see checker.worker):
+        # Its child first (the first process of its pid namespace, see checker.core.worker):
         # that ends everything in the namespace, even what left the process group.
         pid = self.process.pid
         try:

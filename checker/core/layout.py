@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 EXERCISES = PROJECT_ROOT / "exercises"  # the learner's tree as shipped (stubs)
 REFERENCE = PROJECT_ROOT / "solutions"  # the reference tree
 SUITES = PROJECT_ROOT / "tests" / "days"  # one hidden suite per day

@@ -3,9 +3,9 @@
 Each submission is staged (copied or unzipped; the original is never touched), then
 run by the same runner `llmroad check` uses, with `--isolate`: the suites and their
 verdicts stay in a trusted pytest process and the learner's functions run in a
-restricted worker (checker.isolation). A grade is cached under the output folder by
+restricted worker (checker.core.isolation). A grade is cached under the output folder by
 the submission's content and the course's, so an interrupted class resumes where it
-stopped. Plain data out; the CLI renders and writes files through checker.exports.
+stopped. Plain data out; the CLI renders and writes files through checker.grading.exports.
 """
 
 from __future__ import annotations
@@ -20,11 +20,11 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
-from checker.catalogue import Day, load_course
-from checker.isolation import worker_environment
-from checker.layout import PROJECT_ROOT, REFERENCE, SUITES, course_files
-from checker.runner import RunRequest, TestOutcome, run_suites
-from checker.submissions import InvalidSubmission, content_hash, stage
+from checker.core.catalogue import Day, load_course
+from checker.core.isolation import worker_environment
+from checker.core.layout import PROJECT_ROOT, REFERENCE, SUITES, course_files
+from checker.core.runner import RunRequest, TestOutcome, run_suites
+from checker.grading.submissions import InvalidSubmission, content_hash, stage
 
 STATUSES = ("ok", "timeout", "crashed", "invalid submission")
 

@@ -1,6 +1,6 @@
 """Run day suites with pytest in a child process and collect every test's outcome.
 
-The child reports through checker.plugin, one JSON line per event, flushed as it
+The child reports through checker.core.plugin, one JSON line per event, flushed as it
 goes. The runner is the only module that starts processes. It survives whatever the
 learner's code does to the child: an exception fails one test; a hang is stopped by
 pytest-timeout (or, if the code never returns to Python, by the runner's watchdog);
@@ -20,8 +20,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from checker.isolation import describe_exit
-from checker.layout import PROJECT_ROOT, REFERENCE
+from checker.core.isolation import describe_exit
+from checker.core.layout import PROJECT_ROOT, REFERENCE
 
 WATCHDOG_GRACE = 15.0  # seconds past the per-test limit before the runner kills a hang
 MAX_RESTARTS = 20  # a tree that crashes the child more often than this is not worth finishing
