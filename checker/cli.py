@@ -15,13 +15,13 @@ from pathlib import Path
 import click
 
 from checker import render
+from checker.core.catalogue import Day, UnknownDay, load_course
+from checker.core.layout import PROJECT_ROOT, named_tree
 from checker.grading import exports
 from checker.grading.bundle import build_bundle
-from checker.core.catalogue import Day, UnknownDay, load_course
-from checker.learner.checking import Workspace, check
 from checker.grading.grade import Settings, find_submissions, grade_all, grade_one, suite_tests
+from checker.learner.checking import Workspace, check
 from checker.learner.hints import next_hint
-from checker.core.layout import PROJECT_ROOT, named_tree
 from checker.learner.progress import Progress
 
 

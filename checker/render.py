@@ -7,8 +7,8 @@ import unicodedata
 from click import style
 
 from checker.core.catalogue import Course, Day
-from checker.learner.checking import CheckReport, DayReport, TaskReport
 from checker.grading.grade import STATUSES, ClassGrades
+from checker.learner.checking import CheckReport, DayReport, TaskReport
 from checker.learner.hints import Hint
 from checker.learner.progress import Progress
 

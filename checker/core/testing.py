@@ -48,7 +48,9 @@ class Implementation:
         if name.startswith("__"):
             raise AttributeError(name)
         if _resolver is None:
-            raise RuntimeError("day suites run under llmroad's pytest plugin (-p checker.core.plugin)")
+            raise RuntimeError(
+                "day suites run under llmroad's pytest plugin (-p checker.core.plugin)"
+            )
         module = _resolver(self._module)
         try:
             return getattr(module, name)

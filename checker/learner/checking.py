@@ -11,8 +11,8 @@ from pathlib import Path
 
 from checker.core.catalogue import Course, Day, Task, load_course
 from checker.core.layout import SUITES
-from checker.learner.progress import DayProgress, Progress, ProgressStore, tree_hash
 from checker.core.runner import RunRequest, TestOutcome, run_suites
+from checker.learner.progress import DayProgress, Progress, ProgressStore, tree_hash
 
 
 @dataclass

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from checker.core.catalogue import load_course
 from checker.cli import main
+from checker.core.catalogue import load_course
 
 ROOT = Path(__file__).resolve().parents[2]
 DAY1 = load_course().day(1)

@@ -32,8 +32,8 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from checker.core import isolation, wire
 from checker.cli import main
+from checker.core import isolation, wire
 from checker.grading.exports import write_all
 from checker.grading.grade import ClassGrades, Grade, Settings, grade_all, suite_tests
 from checker.grading.submissions import InvalidSubmission, stage

@@ -51,8 +51,11 @@ def test_mse_hand_worked_value_and_gradient():
     # grad = 2 r / 3 = [0, 4/3, -2]
     loss, grad = check_loss_and_grad(losses.mse_loss(pred, target), (3,), "mse_loss")
     assert_close(loss, 13 / 3, "mse_loss of r = [0, 2, -3] (the mean of r**2, not the sum)")
-    assert_close(grad, [0.0, 4 / 3, -2.0],
-                 "the gradient of mse_loss (2 (pred - target) / n: mind the sign and the 1/n)")
+    assert_close(
+        grad,
+        [0.0, 4 / 3, -2.0],
+        "the gradient of mse_loss (2 (pred - target) / n: mind the sign and the 1/n)",
+    )
 
 
 @pytest.mark.task("2.1")
@@ -61,16 +64,20 @@ def test_mse_averages_over_every_element_of_a_matrix():
     target = np.zeros((2, 3))
     # n = 6 elements: loss = (0 + 1 + 4 + 9 + 16 + 25) / 6 = 55/6; grad = 2 pred / 6 = pred / 3
     loss, grad = check_loss_and_grad(losses.mse_loss(pred, target), (2, 3), "mse_loss")
-    assert_close(loss, 55 / 6,
-                 "mse_loss of a (2, 3) matrix (the mean over all 6 elements, not over the 2 rows)")
+    assert_close(
+        loss,
+        55 / 6,
+        "mse_loss of a (2, 3) matrix (the mean over all 6 elements, not over the 2 rows)",
+    )
     assert_close(grad, pred / 3, "the gradient of mse_loss for a (2, 3) matrix (divide by 6)")
 
 
 @pytest.mark.task("2.1")
 def test_mse_of_a_single_element_is_its_squared_error():
     # r = 2.5 - 0.5 = 2: loss = 4, grad = 2 * 2 / 1 = 4
-    loss, grad = check_loss_and_grad(losses.mse_loss(np.array([2.5]), np.array([0.5])), (1,),
-                                     "mse_loss")
+    loss, grad = check_loss_and_grad(
+        losses.mse_loss(np.array([2.5]), np.array([0.5])), (1,), "mse_loss"
+    )
     assert_close(loss, 4.0, "mse_loss of one element with error 2")
     assert_close(grad, [4.0], "the gradient of mse_loss of one element with error 2")
 
@@ -81,8 +88,9 @@ def test_mse_gradient_matches_finite_differences(rng):
     loss, grad = check_loss_and_grad(losses.mse_loss(pred, target), (4, 3), "mse_loss")
     naive = sum((p - t) ** 2 for p, t in zip(pred.ravel(), target.ravel())) / pred.size
     assert_close(loss, naive, "mse_loss against a plain loop over the elements")
-    assert_grad_close(grad, lambda: losses.mse_loss(pred, target)[0], pred,
-                      "the gradient of mse_loss")
+    assert_grad_close(
+        grad, lambda: losses.mse_loss(pred, target)[0], pred, "the gradient of mse_loss"
+    )
 
 
 # ---------------------------------------------------------------- 2.2 mean absolute error
@@ -95,8 +103,9 @@ def test_mae_hand_worked_value_and_gradient():
     # r = [2, -2, -0.5]; loss = (2 + 2 + 0.5) / 3 = 1.5; grad = sign(r) / 3 = [1, -1, -1] / 3
     loss, grad = check_loss_and_grad(losses.mae_loss(pred, target), (3,), "mae_loss")
     assert_close(loss, 1.5, "mae_loss of r = [2, -2, -0.5] (the mean of |r|)")
-    assert_close(grad, [1 / 3, -1 / 3, -1 / 3],
-                 "the gradient of mae_loss (sign(pred - target) / n)")
+    assert_close(
+        grad, [1 / 3, -1 / 3, -1 / 3], "the gradient of mae_loss (sign(pred - target) / n)"
+    )
 
 
 @pytest.mark.task("2.2")
@@ -110,8 +119,9 @@ def test_mae_gradient_is_zero_where_the_prediction_is_exact():
         "np.sign(r) gives 0"
     )
     assert_close(loss, 0.5, "mae_loss when three of four predictions are exact")
-    assert_close(grad, [0.0, 0.25, 0.0, 0.0],
-                 "the gradient of mae_loss (0 where pred == target exactly)")
+    assert_close(
+        grad, [0.0, 0.25, 0.0, 0.0], "the gradient of mae_loss (0 where pred == target exactly)"
+    )
 
 
 @pytest.mark.task("2.2")
@@ -120,10 +130,14 @@ def test_mae_gradient_has_the_same_size_for_small_and_huge_errors():
     target = np.zeros((2, 2))
     # n = 4: loss = (1e6 + 0.5 + 3 + 1e-3) / 4; every |grad| is 1/4, however big the error
     loss, grad = check_loss_and_grad(losses.mae_loss(pred, target), (2, 2), "mae_loss")
-    assert_close(loss, (1e6 + 0.5 + 3.0 + 1e-3) / 4,
-                 "mae_loss of a (2, 2) matrix, averaged over all 4 elements")
-    assert_close(grad, np.sign(pred) / 4,
-                 "the gradient of mae_loss (±1/n whether the error is 1e-3 or 1e6)")
+    assert_close(
+        loss,
+        (1e6 + 0.5 + 3.0 + 1e-3) / 4,
+        "mae_loss of a (2, 2) matrix, averaged over all 4 elements",
+    )
+    assert_close(
+        grad, np.sign(pred) / 4, "the gradient of mae_loss (±1/n whether the error is 1e-3 or 1e6)"
+    )
 
 
 @pytest.mark.task("2.2")
@@ -134,8 +148,9 @@ def test_mae_gradient_matches_finite_differences(rng):
     loss, grad = check_loss_and_grad(losses.mae_loss(pred, target), (5, 2), "mae_loss")
     naive = sum(abs(p - t) for p, t in zip(pred.ravel(), target.ravel())) / pred.size
     assert_close(loss, naive, "mae_loss against a plain loop over the elements")
-    assert_grad_close(grad, lambda: losses.mae_loss(pred, target)[0], pred,
-                      "the gradient of mae_loss")
+    assert_grad_close(
+        grad, lambda: losses.mae_loss(pred, target)[0], pred, "the gradient of mae_loss"
+    )
 
 
 # ---------------------------------------------------------------- 2.3 Huber
@@ -149,8 +164,11 @@ def test_huber_hand_worked_value_and_gradient():
     # loss = (0.125 + 1.5 + 2.5) / 3 = 1.375; grad = clip(r, -1, 1) / 3 = [0.5, -1, 1] / 3
     loss, grad = check_loss_and_grad(losses.huber_loss(pred, target), (3,), "huber_loss")
     assert_close(loss, 1.375, "huber_loss of r = [0.5, -2, 3] with delta = 1")
-    assert_close(grad, [0.5 / 3, -1 / 3, 1 / 3],
-                 "the gradient of huber_loss (r / n inside |r| <= delta, ±delta / n outside)")
+    assert_close(
+        grad,
+        [0.5 / 3, -1 / 3, 1 / 3],
+        "the gradient of huber_loss (r / n inside |r| <= delta, ±delta / n outside)",
+    )
 
 
 @pytest.mark.task("2.3")
@@ -159,10 +177,10 @@ def test_huber_uses_the_delta_it_is_given():
     target = np.zeros(3)
     # delta = 2: 0.5 * 1 = 0.5 (inside); 2 * (3 - 1) = 4; 2 * (5 - 1) = 8
     # loss = 12.5 / 3; grad = clip(r, -2, 2) / 3 = [1, -2, 2] / 3
-    loss, grad = check_loss_and_grad(losses.huber_loss(pred, target, delta=2.0), (3,),
-                                     "huber_loss")
-    assert_close(loss, 12.5 / 3,
-                 "huber_loss with delta = 2 (use the delta argument; do not assume 1)")
+    loss, grad = check_loss_and_grad(losses.huber_loss(pred, target, delta=2.0), (3,), "huber_loss")
+    assert_close(
+        loss, 12.5 / 3, "huber_loss with delta = 2 (use the delta argument; do not assume 1)"
+    )
     assert_close(grad, [1 / 3, -2 / 3, 2 / 3], "the gradient of huber_loss with delta = 2")
 
 
@@ -171,15 +189,16 @@ def test_huber_is_continuous_where_it_turns_linear():
     delta = 1.5
     # exactly at |r| = delta both pieces give 0.5 * delta**2 = 1.125, and the slope is delta
     loss, grad = check_loss_and_grad(
-        losses.huber_loss(np.array([delta, -delta]), np.zeros(2), delta=delta), (2,),
-        "huber_loss")
+        losses.huber_loss(np.array([delta, -delta]), np.zeros(2), delta=delta), (2,), "huber_loss"
+    )
     assert_close(loss, 0.5 * delta**2, "huber_loss exactly at |r| = delta")
     assert_close(grad, [delta / 2, -delta / 2], "the gradient of huber_loss at |r| = delta")
     # each piece has slope at most delta, so the loss of one element can change by at most
     # delta * step between neighbouring residuals: a jump at |r| = delta breaks this bound
     residuals = np.linspace(0.0, 2 * delta, 301)
-    values = np.array([losses.huber_loss(np.array([r]), np.zeros(1), delta=delta)[0]
-                       for r in residuals])
+    values = np.array(
+        [losses.huber_loss(np.array([r]), np.zeros(1), delta=delta)[0] for r in residuals]
+    )
     step = residuals[1] - residuals[0]
     jumps = np.abs(np.diff(values))
     worst = int(np.argmax(jumps))
@@ -194,18 +213,29 @@ def test_huber_is_continuous_where_it_turns_linear():
 def test_huber_is_half_mse_for_small_errors_and_has_capped_slope_for_large(rng):
     target = rng.standard_normal((4, 3))
     small = rng.uniform(-0.9, 0.9, (4, 3))  # every |r| < delta = 1
-    loss, grad = check_loss_and_grad(losses.huber_loss(target + small, target), (4, 3),
-                                     "huber_loss")
-    assert_close(loss, 0.5 * np.mean(small**2),
-                 "huber_loss with every |r| <= delta (should be mean(0.5 r**2))")
+    loss, grad = check_loss_and_grad(
+        losses.huber_loss(target + small, target), (4, 3), "huber_loss"
+    )
+    assert_close(
+        loss,
+        0.5 * np.mean(small**2),
+        "huber_loss with every |r| <= delta (should be mean(0.5 r**2))",
+    )
     assert_close(grad, small / small.size, "the gradient of huber_loss inside |r| <= delta")
     large = np.array([[10.0, -50.0], [1e3, -1e5]])  # all far outside delta = 1
-    loss, grad = check_loss_and_grad(losses.huber_loss(large, np.zeros((2, 2))), (2, 2),
-                                     "huber_loss")
-    assert_close(loss, np.mean(np.abs(large) - 0.5),
-                 "huber_loss with every |r| > delta (should be mean(delta (|r| - delta / 2)))")
-    assert_close(grad, np.sign(large) / 4,
-                 "the gradient of huber_loss for large errors (±delta / n, not r / n)")
+    loss, grad = check_loss_and_grad(
+        losses.huber_loss(large, np.zeros((2, 2))), (2, 2), "huber_loss"
+    )
+    assert_close(
+        loss,
+        np.mean(np.abs(large) - 0.5),
+        "huber_loss with every |r| > delta (should be mean(delta (|r| - delta / 2)))",
+    )
+    assert_close(
+        grad,
+        np.sign(large) / 4,
+        "the gradient of huber_loss for large errors (±delta / n, not r / n)",
+    )
 
 
 @pytest.mark.task("2.3")
@@ -221,8 +251,9 @@ def test_huber_gradient_matches_finite_differences(rng):
         r = abs(p - t)
         naive += 0.5 * r * r if r <= delta else delta * (r - 0.5 * delta)
     assert_close(loss, naive / 12, "huber_loss against a plain loop over the elements")
-    assert_grad_close(grad, lambda: losses.huber_loss(pred, target, delta)[0], pred,
-                      "the gradient of huber_loss")
+    assert_grad_close(
+        grad, lambda: losses.huber_loss(pred, target, delta)[0], pred, "the gradient of huber_loss"
+    )
 
 
 # ---------------------------------------------------------------- 2.4 binary cross-entropy
@@ -234,11 +265,16 @@ def test_binary_cross_entropy_of_zero_logits_is_log_2():
     # z = 0: sigmoid = 1/2, so -y log(1/2) - (1 - y) log(1/2) = log 2 for any label y
     # grad = (1/2 - y) / 4 = [1/8, -1/8, -1/8, 0]
     loss, grad = check_loss_and_grad(
-        losses.binary_cross_entropy_with_logits(np.zeros(4), labels), (4,),
-        "binary_cross_entropy_with_logits")
+        losses.binary_cross_entropy_with_logits(np.zeros(4), labels),
+        (4,),
+        "binary_cross_entropy_with_logits",
+    )
     assert_close(loss, np.log(2.0), "binary cross-entropy of logits 0 (a 50/50 guess)")
-    assert_close(grad, [1 / 8, -1 / 8, -1 / 8, 0.0],
-                 "the gradient of binary cross-entropy ((sigmoid(z) - y) / n)")
+    assert_close(
+        grad,
+        [1 / 8, -1 / 8, -1 / 8, 0.0],
+        "the gradient of binary cross-entropy ((sigmoid(z) - y) / n)",
+    )
 
 
 @pytest.mark.task("2.4")
@@ -248,10 +284,16 @@ def test_binary_cross_entropy_hand_worked_value_and_gradient():
     # sigmoid(log 3) = 3 / (3 + 1) = 3/4
     # y = 1: -log(3/4) = log(4/3); y = 0: -log(1 - 3/4) = log 4; mean = (log(4/3) + log 4) / 2
     # grad = (3/4 - [1, 0]) / 2 = [-1/8, 3/8]
-    loss, grad = check_loss_and_grad(losses.binary_cross_entropy_with_logits(logits, labels),
-                                     (2,), "binary_cross_entropy_with_logits")
-    assert_close(loss, (np.log(4 / 3) + np.log(4.0)) / 2,
-                 "binary cross-entropy of logits log 3 (probability 3/4) for labels [1, 0]")
+    loss, grad = check_loss_and_grad(
+        losses.binary_cross_entropy_with_logits(logits, labels),
+        (2,),
+        "binary_cross_entropy_with_logits",
+    )
+    assert_close(
+        loss,
+        (np.log(4 / 3) + np.log(4.0)) / 2,
+        "binary cross-entropy of logits log 3 (probability 3/4) for labels [1, 0]",
+    )
     assert_close(grad, [-1 / 8, 3 / 8], "the gradient of binary cross-entropy at z = log 3")
 
 
@@ -259,17 +301,27 @@ def test_binary_cross_entropy_hand_worked_value_and_gradient():
 def test_binary_cross_entropy_matches_the_formula_and_finite_differences(rng):
     logits = rng.uniform(-4.0, 4.0, (5, 3))
     labels = rng.uniform(0.0, 1.0, (5, 3))  # soft labels are allowed too
-    loss, grad = check_loss_and_grad(losses.binary_cross_entropy_with_logits(logits, labels),
-                                     (5, 3), "binary_cross_entropy_with_logits")
+    loss, grad = check_loss_and_grad(
+        losses.binary_cross_entropy_with_logits(logits, labels),
+        (5, 3),
+        "binary_cross_entropy_with_logits",
+    )
     naive = 0.0
     for z, y in zip(logits.ravel(), labels.ravel()):
         s = 1.0 / (1.0 + np.exp(-z))  # safe here: |z| <= 4
         naive += -y * np.log(s) - (1.0 - y) * np.log(1.0 - s)
-    assert_close(loss, naive / logits.size,
-                 "binary cross-entropy (should be -y log s - (1 - y) log(1 - s), averaged over "
-                 "all 15 elements)")
-    assert_grad_close(grad, lambda: losses.binary_cross_entropy_with_logits(logits, labels)[0],
-                      logits, "the gradient of binary cross-entropy")
+    assert_close(
+        loss,
+        naive / logits.size,
+        "binary cross-entropy (should be -y log s - (1 - y) log(1 - s), averaged over "
+        "all 15 elements)",
+    )
+    assert_grad_close(
+        grad,
+        lambda: losses.binary_cross_entropy_with_logits(logits, labels)[0],
+        logits,
+        "the gradient of binary cross-entropy",
+    )
 
 
 @pytest.mark.task("2.4")
@@ -285,9 +337,12 @@ def test_binary_cross_entropy_is_finite_and_right_at_logits_of_1e4():
         "binary cross-entropy is inf or NaN at logits of ±1e4 — log(sigmoid(z)) hits log(0); "
         "use max(z, 0) - z*y + log1p(exp(-|z|))"
     )
-    assert_close(loss, 5000.0,
-                 "binary cross-entropy at ±1e4 (a confident wrong answer costs 1e4, a "
-                 "confident right one 0)")
+    assert_close(
+        loss,
+        5000.0,
+        "binary cross-entropy at ±1e4 (a confident wrong answer costs 1e4, a "
+        "confident right one 0)",
+    )
     assert_close(grad, [0.25, -0.25, 0.0, 0.0], "the gradient of binary cross-entropy at ±1e4")
 
 
@@ -298,12 +353,19 @@ def test_binary_cross_entropy_with_a_soft_label_is_smallest_at_its_logit():
     # at sigmoid(z) = y the gradient (sigmoid(z) - y) / n is 0, and the loss is the entropy
     # -y log y - (1 - y) log(1 - y) of each label, averaged
     entropy = -labels * np.log(labels) - (1 - labels) * np.log(1 - labels)
-    loss, grad = check_loss_and_grad(losses.binary_cross_entropy_with_logits(logits, labels),
-                                     (3,), "binary_cross_entropy_with_logits")
-    assert_close(loss, entropy.mean(),
-                 "binary cross-entropy where sigmoid(z) equals the soft label y (the entropy)")
-    assert_close(grad, np.zeros(3),
-                 "the gradient of binary cross-entropy where sigmoid(z) = y (should be 0)")
+    loss, grad = check_loss_and_grad(
+        losses.binary_cross_entropy_with_logits(logits, labels),
+        (3,),
+        "binary_cross_entropy_with_logits",
+    )
+    assert_close(
+        loss,
+        entropy.mean(),
+        "binary cross-entropy where sigmoid(z) equals the soft label y (the entropy)",
+    )
+    assert_close(
+        grad, np.zeros(3), "the gradient of binary cross-entropy where sigmoid(z) = y (should be 0)"
+    )
 
 
 # ---------------------------------------------------------------- 2.5 categorical cross-entropy
@@ -317,12 +379,17 @@ def test_cross_entropy_hand_worked_value_and_gradient():
     # row 1: exp = [3, 1, 1], softmax = [3/5, 1/5, 1/5], target 2: -log(1/5) = log 5
     # loss = (log 2 + log 5) / 2 = log(10) / 2 (mean over the 2 rows, not the 6 entries)
     # grad = (softmax - onehot) / 2
-    loss, grad = check_loss_and_grad(losses.cross_entropy_with_logits(logits, targets), (2, 3),
-                                     "cross_entropy_with_logits")
-    assert_close(loss, np.log(10.0) / 2,
-                 "cross-entropy of two hand-worked rows (the mean over N rows)")
-    assert_close(grad, np.array([[1 / 4, -1 / 2, 1 / 4], [3 / 5, 1 / 5, -4 / 5]]) / 2,
-                 "the gradient of cross-entropy ((softmax - onehot) / N)")
+    loss, grad = check_loss_and_grad(
+        losses.cross_entropy_with_logits(logits, targets), (2, 3), "cross_entropy_with_logits"
+    )
+    assert_close(
+        loss, np.log(10.0) / 2, "cross-entropy of two hand-worked rows (the mean over N rows)"
+    )
+    assert_close(
+        grad,
+        np.array([[1 / 4, -1 / 2, 1 / 4], [3 / 5, 1 / 5, -4 / 5]]) / 2,
+        "the gradient of cross-entropy ((softmax - onehot) / N)",
+    )
 
 
 @pytest.mark.task("2.5")
@@ -333,25 +400,37 @@ def test_cross_entropy_equals_negative_log_softmax_of_target(rng):
     for row, target in zip(logits, targets):
         softmax = np.exp(row) / np.sum(np.exp(row))  # safe here: |logits| is small
         naive += -np.log(softmax[target])
-    loss, _ = check_loss_and_grad(losses.cross_entropy_with_logits(logits, targets), (6, 5),
-                                  "cross_entropy_with_logits")
-    assert_close(loss, naive / 6,
-                 "cross-entropy (should be the mean over rows of -log softmax(row)[target]; "
-                 "pick each row's own target with [np.arange(N), targets])")
+    loss, _ = check_loss_and_grad(
+        losses.cross_entropy_with_logits(logits, targets), (6, 5), "cross_entropy_with_logits"
+    )
+    assert_close(
+        loss,
+        naive / 6,
+        "cross-entropy (should be the mean over rows of -log softmax(row)[target]; "
+        "pick each row's own target with [np.arange(N), targets])",
+    )
 
 
 @pytest.mark.task("2.5")
 def test_cross_entropy_gradient_matches_finite_differences(rng):
     logits = rng.standard_normal((4, 6))
     targets = np.array([5, 0, 3, 0])
-    loss, grad = check_loss_and_grad(losses.cross_entropy_with_logits(logits, targets), (4, 6),
-                                     "cross_entropy_with_logits")
+    loss, grad = check_loss_and_grad(
+        losses.cross_entropy_with_logits(logits, targets), (4, 6), "cross_entropy_with_logits"
+    )
     shifted = np.exp(logits - logits.max(axis=1, keepdims=True))
     probs = shifted / shifted.sum(axis=1, keepdims=True)
-    assert_close(loss, -np.mean(np.log(probs[np.arange(4), targets])),
-                 "cross-entropy of a random (4, 6) batch")
-    assert_grad_close(grad, lambda: losses.cross_entropy_with_logits(logits, targets)[0],
-                      logits, "the gradient of cross-entropy")
+    assert_close(
+        loss,
+        -np.mean(np.log(probs[np.arange(4), targets])),
+        "cross-entropy of a random (4, 6) batch",
+    )
+    assert_grad_close(
+        grad,
+        lambda: losses.cross_entropy_with_logits(logits, targets)[0],
+        logits,
+        "the gradient of cross-entropy",
+    )
 
 
 @pytest.mark.task("2.5")
@@ -362,8 +441,10 @@ def test_cross_entropy_of_uniform_logits_is_log_V(V):
     # equal logits: every class has probability 1/V, so each row costs -log(1/V) = log V
     # grad = (1/V - onehot) / N
     loss, grad = check_loss_and_grad(
-        losses.cross_entropy_with_logits(np.full((N, V), 2.5), targets), (N, V),
-        "cross_entropy_with_logits")
+        losses.cross_entropy_with_logits(np.full((N, V), 2.5), targets),
+        (N, V),
+        "cross_entropy_with_logits",
+    )
     assert_close(loss, np.log(V), f"cross-entropy of uniform logits over V = {V} classes")
     expected = np.full((N, V), 1.0 / V)
     expected[np.arange(N), targets] -= 1.0
@@ -396,14 +477,18 @@ def test_cross_entropy_ignores_a_constant_added_to_each_row(rng):
     logits = rng.standard_normal((4, 5))
     targets = np.array([1, 4, 0, 1])
     shift = np.array([[1000.0], [-1000.0], [3.7], [0.0]])  # softmax(x + c) = softmax(x)
-    loss, grad = check_loss_and_grad(losses.cross_entropy_with_logits(logits, targets), (4, 5),
-                                     "cross_entropy_with_logits")
+    loss, grad = check_loss_and_grad(
+        losses.cross_entropy_with_logits(logits, targets), (4, 5), "cross_entropy_with_logits"
+    )
     moved, moved_grad = check_loss_and_grad(
-        losses.cross_entropy_with_logits(logits + shift, targets), (4, 5),
-        "cross_entropy_with_logits")
+        losses.cross_entropy_with_logits(logits + shift, targets),
+        (4, 5),
+        "cross_entropy_with_logits",
+    )
     assert_close(moved, loss, "cross-entropy after adding a constant (up to ±1000) to each row")
-    assert_close(moved_grad, grad,
-                 "the gradient of cross-entropy after adding a constant to each row")
+    assert_close(
+        moved_grad, grad, "the gradient of cross-entropy after adding a constant to each row"
+    )
 
 
 @pytest.mark.task("2.5")
@@ -411,11 +496,15 @@ def test_cross_entropy_gradient_rows_sum_to_zero(rng):
     N, V = 5, 8
     logits = rng.standard_normal((N, V)) * 4
     targets = rng.integers(0, V, N)
-    _, grad = check_loss_and_grad(losses.cross_entropy_with_logits(logits, targets), (N, V),
-                                  "cross_entropy_with_logits")
+    _, grad = check_loss_and_grad(
+        losses.cross_entropy_with_logits(logits, targets), (N, V), "cross_entropy_with_logits"
+    )
     # softmax sums to 1 and the one-hot sums to 1, so each row of (softmax - onehot) sums to 0
-    assert_close(grad.sum(axis=1), np.zeros(N),
-                 "the row sums of the cross-entropy gradient (should be 0: softmax - onehot)")
+    assert_close(
+        grad.sum(axis=1),
+        np.zeros(N),
+        "the row sums of the cross-entropy gradient (should be 0: softmax - onehot)",
+    )
     assert np.all(grad[np.arange(N), targets] < 0), (
         "the gradient at each row's target must be negative: raising the right logit lowers "
         "the loss"
@@ -431,7 +520,8 @@ def test_cross_entropy_of_a_batch_of_one(rng):
     targets = np.array([2])
     # N = 1: the mean over rows is that row's -log softmax, the gradient softmax - onehot
     probs = np.exp(logits[0]) / np.exp(logits[0]).sum()
-    loss, grad = check_loss_and_grad(losses.cross_entropy_with_logits(logits, targets), (1, 4),
-                                     "cross_entropy_with_logits")
+    loss, grad = check_loss_and_grad(
+        losses.cross_entropy_with_logits(logits, targets), (1, 4), "cross_entropy_with_logits"
+    )
     assert_close(loss, -np.log(probs[2]), "cross-entropy of a batch of one row")
     assert_close(grad, [probs - np.eye(4)[2]], "the gradient of cross-entropy of one row")

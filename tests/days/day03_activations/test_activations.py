@@ -17,8 +17,9 @@ LN2, LN3 = math.log(2.0), math.log(3.0)
 def _call_watching_overflow(fn, *args, **kwargs):
     """Call fn; return its result and the overflow / invalid / divide warnings NumPy raised.
     (Underflow, e.g. exp(-1000) = 0, is harmless and ignored.)"""
-    with warnings.catch_warnings(record=True) as caught, np.errstate(
-        over="warn", invalid="warn", divide="warn", under="ignore"
+    with (
+        warnings.catch_warnings(record=True) as caught,
+        np.errstate(over="warn", invalid="warn", divide="warn", under="ignore"),
     ):
         warnings.simplefilter("always")
         result = fn(*args, **kwargs)
@@ -223,8 +224,11 @@ def test_leaky_relu_grad_is_one_for_positives_and_slope_elsewhere():
         f"leaky_relu_grad should return float64, got {np.asarray(out).dtype}"
     )
     assert_close(out, [0.01, 0.01, 1.0], "leaky_relu_grad at [-2, 0, 3], default slope 0.01")
-    assert_close(act.leaky_relu_grad(x, slope=0.2), [0.2, 0.2, 1.0],
-                 "leaky_relu_grad(x, slope=0.2) at [-2, 0, 3] — is `slope` used?")
+    assert_close(
+        act.leaky_relu_grad(x, slope=0.2),
+        [0.2, 0.2, 1.0],
+        "leaky_relu_grad(x, slope=0.2) at [-2, 0, 3] — is `slope` used?",
+    )
 
 
 @pytest.mark.task("3.4")
@@ -232,8 +236,12 @@ def test_leaky_relu_grad_matches_finite_differences_away_from_the_kink(rng):
     x = _away_from_zero(rng, (4, 3))
     w = rng.standard_normal((4, 3))  # L = Σ w·leaky(x)
     analytic = w * act.leaky_relu_grad(x, slope=0.1)
-    assert_grad_close(analytic, lambda: np.sum(w * np.where(x > 0, x, 0.1 * x)), x,
-                      "w * leaky_relu_grad(x, slope=0.1)")
+    assert_grad_close(
+        analytic,
+        lambda: np.sum(w * np.where(x > 0, x, 0.1 * x)),
+        x,
+        "w * leaky_relu_grad(x, slope=0.1)",
+    )
 
 
 # ---------------------------------------------------------------- 3.5 GELU
@@ -266,8 +274,11 @@ def test_gelu_tanh_approximation_follows_its_formula(rng):
     )
     out = act.gelu(x, approximate=True)
     assert_shape(out, x.shape, "gelu(x, approximate=True)")
-    assert_close(out, expected.reshape(x.shape),
-                 "gelu(x, approximate=True): 0.5x(1 + tanh(√(2/π)(x + 0.044715x³)))")
+    assert_close(
+        out,
+        expected.reshape(x.shape),
+        "gelu(x, approximate=True): 0.5x(1 + tanh(√(2/π)(x + 0.044715x³)))",
+    )
     # the approximation's largest error is about 4.7e-4 (near |x| ≈ 2); 1e-3 leaves room
     grid = np.linspace(-6.0, 6.0, 241)
     gap = np.max(np.abs(act.gelu(grid, approximate=True) - grid * _normal_cdf(grid)))
@@ -335,8 +346,11 @@ def test_softmax_rows_are_distributions(rng):
 def test_softmax_ignores_a_constant_added_to_each_row(rng):
     x = rng.standard_normal((4, 6))
     shift = 50.0 * rng.standard_normal((4, 1))  # a different constant for each row
-    assert_close(act.softmax(x + shift), act.softmax(x),
-                 "softmax(x + c) for a per-row constant c, which must equal softmax(x)")
+    assert_close(
+        act.softmax(x + shift),
+        act.softmax(x),
+        "softmax(x + c) for a per-row constant c, which must equal softmax(x)",
+    )
 
 
 @pytest.mark.task("3.6")
@@ -359,8 +373,11 @@ def test_softmax_is_stable_at_plus_minus_1e3():
 def test_softmax_respects_axis_on_a_square_input(rng):
     # a square input hides a missing keepdims=True: the row maxima broadcast along columns
     x = rng.standard_normal((4, 4))
-    assert_close(act.softmax(x), _softmax_plain(x, axis=-1),
-                 "softmax of a 4x4 input along the last axis — did you use keepdims=True?")
+    assert_close(
+        act.softmax(x),
+        _softmax_plain(x, axis=-1),
+        "softmax of a 4x4 input along the last axis — did you use keepdims=True?",
+    )
     out = act.softmax(x, axis=0)
     assert_close(out.sum(axis=0), np.ones(4), "column sums of softmax(x, axis=0)")
     assert_close(out, _softmax_plain(x, axis=0), "softmax(x, axis=0)")
@@ -378,8 +395,11 @@ def test_softmax_backward_hand_worked_and_sums_to_zero(rng):
     dx = act.softmax_backward(rng.standard_normal((3, 5)), out)
     assert_shape(dx, (3, 5), "softmax_backward's dx")
     assert_close(dx.sum(axis=-1), np.zeros(3), "row sums of softmax_backward's dx")
-    assert_close(act.softmax_backward(np.ones((3, 5)), out), np.zeros((3, 5)),
-                 "dx for dout of all ones (L = Σ softmax = 1 is constant, so dx = 0)")
+    assert_close(
+        act.softmax_backward(np.ones((3, 5)), out),
+        np.zeros((3, 5)),
+        "dx for dout of all ones (L = Σ softmax = 1 is constant, so dx = 0)",
+    )
 
 
 @pytest.mark.task("3.6")
@@ -387,8 +407,12 @@ def test_softmax_backward_matches_finite_differences(rng):
     x = rng.standard_normal((3, 5))
     w = rng.standard_normal((3, 5))  # L = Σ w·softmax(x), so dL/dout = w
     analytic = act.softmax_backward(w, _softmax_plain(x))
-    assert_grad_close(analytic, lambda: np.sum(w * _softmax_plain(x)), x,
-                      "softmax_backward(dout=w, out=softmax(x))")
+    assert_grad_close(
+        analytic,
+        lambda: np.sum(w * _softmax_plain(x)),
+        x,
+        "softmax_backward(dout=w, out=softmax(x))",
+    )
 
 
 @pytest.mark.task("3.6")
@@ -396,5 +420,9 @@ def test_softmax_backward_respects_axis(rng):
     x = rng.standard_normal((4, 4))  # square, so the wrong axis cannot hide behind a shape error
     w = rng.standard_normal((4, 4))
     analytic = act.softmax_backward(w, _softmax_plain(x, axis=0), axis=0)
-    assert_grad_close(analytic, lambda: np.sum(w * _softmax_plain(x, axis=0)), x,
-                      "softmax_backward(w, out, axis=0) — sum along `axis` with keepdims=True")
+    assert_grad_close(
+        analytic,
+        lambda: np.sum(w * _softmax_plain(x, axis=0)),
+        x,
+        "softmax_backward(w, out, axis=0) — sum along `axis` with keepdims=True",
+    )

@@ -96,8 +96,11 @@ def test_dense_forward_hand_worked():
     # row 1: [0*1 - 1*2, 0*0 - 1*1, 0*(-1) - 1*0] + b = [-2, -1, 0] + b = [-1.5, -1, -1]
     out, _ = network.dense_forward(x, W, b)
     assert_shape(out, (2, 3), "dense_forward's out for x (2, 2) and W (2, 3)")
-    assert_close(out, [[5.5, 2.0, -2.0], [-1.5, -1.0, -1.0]],
-                 "dense_forward: x @ W + b, with b added to every row")
+    assert_close(
+        out,
+        [[5.5, 2.0, -2.0], [-1.5, -1.0, -1.0]],
+        "dense_forward: x @ W + b, with b added to every row",
+    )
 
 
 @pytest.mark.task("4.1")
@@ -109,8 +112,11 @@ def test_dense_forward_matches_a_naive_loop(rng):
             expected[n, j] = sum(x[n, d] * W[d, j] for d in range(3)) + b[j]
     out, _ = network.dense_forward(x, W, b)
     assert_shape(out, (4, 5), "dense_forward's out for x (4, 3) and W (3, 5)")
-    assert_close(out, expected,
-                 "dense_forward compared with a loop: out[n, j] = sum_d x[n, d] W[d, j] + b[j]")
+    assert_close(
+        out,
+        expected,
+        "dense_forward compared with a loop: out[n, j] = sum_d x[n, d] W[d, j] + b[j]",
+    )
 
 
 @pytest.mark.task("4.1")
@@ -132,15 +138,20 @@ def test_dense_backward_hand_worked():
     assert_shape(db, (3,), "db (the shape of b)")
     assert_close(dx, [[-1.0, 2.0], [-1.0, -1.0]], "dx = dout @ W.T")
     assert_close(dW, [[1.0, 0.0, 2.0], [3.0, -1.0, 4.0]], "dW = x.T @ dout")
-    assert_close(db, [0.0, 1.0, 2.0],
-                 "db: b was added to every row, so its gradient is dout summed (not averaged) "
-                 "over the rows")
+    assert_close(
+        db,
+        [0.0, 1.0, 2.0],
+        "db: b was added to every row, so its gradient is dout summed (not averaged) over the rows",
+    )
 
 
 @pytest.mark.task("4.1")
 def test_dense_backward_matches_finite_differences(rng):
-    arrays = {"x": rng.standard_normal((4, 3)), "W": rng.standard_normal((3, 5)),
-              "b": rng.standard_normal(5)}
+    arrays = {
+        "x": rng.standard_normal((4, 3)),
+        "W": rng.standard_normal((3, 5)),
+        "b": rng.standard_normal(5),
+    }
     G = rng.standard_normal((4, 5))  # loss = sum(out * G), so d loss / d out = G
 
     def loss():  # the forward written here, so this checks backward on its own
@@ -217,16 +228,18 @@ def test_he_variance_is_two_over_fan_in():
 @pytest.mark.task("4.2")
 def test_xavier_variance_is_two_over_fan_in_plus_fan_out():
     W = network.init_weights(500, 400, "xavier", seed=1)
-    check_variance(W, 2 / 900,
-                   "Xavier initialisation, fan_in 500, fan_out 400 (variance 2 / (500 + 400))")
+    check_variance(
+        W, 2 / 900, "Xavier initialisation, fan_in 500, fan_out 400 (variance 2 / (500 + 400))"
+    )
 
 
 @pytest.mark.task("4.2")
 def test_he_variance_ignores_fan_out_even_for_a_fan_in_of_one():
     W = network.init_weights(1, 100_000, "he", seed=2)
     assert_shape(W, (1, 100_000), "init_weights(1, 100000)")
-    check_variance(W, 2.0, "He initialisation with fan_in = 1 (variance 2 / 1 = 2, "
-                           "whatever fan_out is)")
+    check_variance(
+        W, 2.0, "He initialisation with fan_in = 1 (variance 2 / 1 = 2, whatever fan_out is)"
+    )
 
 
 @pytest.mark.task("4.2")
@@ -281,9 +294,12 @@ def test_mlp_loss_matches_a_naive_forward(rng):
     X, y = rng.standard_normal((6, 3)), rng.integers(0, 4, 6)
     loss, _ = network.mlp_loss_and_grads(params, X, y)
     assert np.ndim(loss) == 0, f"the loss must be one number (the mean), got shape {np.shape(loss)}"
-    assert_close(loss, naive_mlp_loss(params, X, y),
-                 "the MLP's loss compared with a loop: mean over rows of "
-                 "-log softmax(relu(x @ W1 + b1) @ W2 + b2)[y]")
+    assert_close(
+        loss,
+        naive_mlp_loss(params, X, y),
+        "the MLP's loss compared with a loop: mean over rows of "
+        "-log softmax(relu(x @ W1 + b1) @ W2 + b2)[y]",
+    )
 
 
 @pytest.mark.task("4.3")
@@ -294,14 +310,17 @@ def test_mlp_gradients_match_finite_differences(rng):
     check_params(grads, {k: v.shape for k, v in params.items()}, "mlp_loss_and_grads' grads")
     assert_close(loss, naive_mlp_loss(params, X, y), "the MLP's loss (before checking gradients)")
     for key in ("W2", "b2", "W1", "b1"):  # in backward order: the first wrong one is reported
-        assert_grad_close(grads[key], lambda: naive_mlp_loss(params, X, y), params[key],
-                          f"grads[{key!r}] of the MLP")
+        assert_grad_close(
+            grads[key],
+            lambda: naive_mlp_loss(params, X, y),
+            params[key],
+            f"grads[{key!r}] of the MLP",
+        )
 
 
 @pytest.mark.task("4.3")
 def test_mlp_with_zero_weights_hand_worked():
-    params = {"W1": np.zeros((3, 2)), "b1": np.zeros(2), "W2": np.zeros((2, 2)),
-              "b2": np.zeros(2)}
+    params = {"W1": np.zeros((3, 2)), "b1": np.zeros(2), "W2": np.zeros((2, 2)), "b2": np.zeros(2)}
     X = np.arange(12.0).reshape(4, 3)
     y = np.array([0, 0, 0, 1])
     # all logits are 0: softmax = [1/2, 1/2] in every row, loss = -log(1/2) = log 2
@@ -310,12 +329,18 @@ def test_mlp_with_zero_weights_hand_worked():
     # h = relu(0) = 0, so dW2 = h.T @ dlogits = 0; W2 = 0, so nothing reaches W1 or b1
     loss, grads = network.mlp_loss_and_grads(params, X, y)
     assert_close(loss, math.log(2), "the loss with all-zero parameters and 2 classes (log 2)")
-    assert_close(grads["b2"], [-0.25, 0.25],
-                 "grads['b2'] with zero weights: (softmax - onehot) averaged over the 4 rows, "
-                 "summed over rows")
+    assert_close(
+        grads["b2"],
+        [-0.25, 0.25],
+        "grads['b2'] with zero weights: (softmax - onehot) averaged over the 4 rows, "
+        "summed over rows",
+    )
     for key in ("W1", "b1", "W2"):
-        assert_close(grads[key], np.zeros_like(params[key]),
-                     f"grads[{key!r}] with zero weights (nothing flows there)")
+        assert_close(
+            grads[key],
+            np.zeros_like(params[key]),
+            f"grads[{key!r}] with zero weights (nothing flows there)",
+        )
 
 
 @pytest.mark.task("4.3")
@@ -324,15 +349,25 @@ def test_mlp_dead_hidden_units_get_no_gradient(rng):
     params["b1"][[0, 2]] = -1e3  # units 0 and 2 are below 0 for every row: ReLU shuts them off
     X, y = rng.standard_normal((6, 3)), rng.integers(0, 4, 6)
     loss, grads = network.mlp_loss_and_grads(params, X, y)
-    assert_close(grads["W1"][:, [0, 2]], np.zeros((3, 2)),
-                 "grads['W1'] of hidden units that ReLU switched off: multiply by relu_grad of "
-                 "the pre-activation (0 where x @ W1 + b1 <= 0)")
+    assert_close(
+        grads["W1"][:, [0, 2]],
+        np.zeros((3, 2)),
+        "grads['W1'] of hidden units that ReLU switched off: multiply by relu_grad of "
+        "the pre-activation (0 where x @ W1 + b1 <= 0)",
+    )
     assert_close(grads["b1"][[0, 2]], np.zeros(2), "grads['b1'] of switched-off hidden units")
-    assert_close(grads["W2"][[0, 2]], np.zeros((2, 4)),
-                 "grads['W2'] rows of switched-off units (their output h is 0)")
+    assert_close(
+        grads["W2"][[0, 2]],
+        np.zeros((2, 4)),
+        "grads['W2'] rows of switched-off units (their output h is 0)",
+    )
     assert_close(loss, naive_mlp_loss(params, X, y), "the MLP's loss with two dead units")
-    assert_grad_close(grads["W1"], lambda: naive_mlp_loss(params, X, y), params["W1"],
-                      "grads['W1'] with two dead units")
+    assert_grad_close(
+        grads["W1"],
+        lambda: naive_mlp_loss(params, X, y),
+        params["W1"],
+        "grads['W1'] with two dead units",
+    )
 
 
 @pytest.mark.task("4.3")
@@ -343,8 +378,12 @@ def test_mlp_with_a_batch_of_one(rng):
     assert_close(loss, naive_mlp_loss(params, X, y), "the MLP's loss for a single row")
     for key in PARAM_SHAPES:
         assert_shape(grads[key], params[key].shape, f"grads[{key!r}] for a single row")
-        assert_grad_close(grads[key], lambda: naive_mlp_loss(params, X, y), params[key],
-                          f"grads[{key!r}] for a single row")
+        assert_grad_close(
+            grads[key],
+            lambda: naive_mlp_loss(params, X, y),
+            params[key],
+            f"grads[{key!r}] for a single row",
+        )
 
 
 @pytest.mark.task("4.3")
@@ -375,8 +414,11 @@ def test_sgd_step_hand_worked():
     # W - 0.1 * dW = [[1 - 0.1, 2], [3, 4 + 0.2]]; b - 0.1 * db = 0.5 - 0.1 = 0.4
     new = network.sgd_step(params, grads, 0.1)
     check_params(new, {"W": (2, 2), "b": (1,)}, "sgd_step")
-    assert_close(new["W"], [[0.9, 2.0], [3.0, 4.2]],
-                 "sgd_step's W: params minus lr times grads (a step against the gradient)")
+    assert_close(
+        new["W"],
+        [[0.9, 2.0], [3.0, 4.2]],
+        "sgd_step's W: params minus lr times grads (a step against the gradient)",
+    )
     assert_close(new["b"], [0.4], "sgd_step's b")
 
 
@@ -411,14 +453,20 @@ def test_sgd_step_returns_new_arrays_even_at_learning_rate_zero(rng):
 
 @pytest.mark.task("4.4")
 def test_sgd_step_handles_any_keys_and_shapes(rng):
-    params = {"embedding": rng.standard_normal((3, 2, 2)), "W3": np.array([1.0]),
-              "gamma": rng.standard_normal(4)}
+    params = {
+        "embedding": rng.standard_normal((3, 2, 2)),
+        "W3": np.array([1.0]),
+        "gamma": rng.standard_normal(4),
+    }
     grads = {k: rng.standard_normal(v.shape) for k, v in params.items()}
     new = network.sgd_step(params, grads, 0.25)
     check_params(new, {k: v.shape for k, v in params.items()}, "sgd_step on other parameters")
     for key in params:
-        assert_close(new[key], params[key] - 0.25 * grads[key],
-                     f"sgd_step on {key!r}: every key of params gets the update, not only W1..b2")
+        assert_close(
+            new[key],
+            params[key] - 0.25 * grads[key],
+            f"sgd_step on {key!r}: every key of params gets the update, not only W1..b2",
+        )
 
 
 # ---------------------------------------------------------------- 4.5 training
@@ -496,8 +544,11 @@ def test_zero_steps_returns_the_initialisation():
     y = np.arange(30) % 3  # V = y.max() + 1 = 3 classes
     X_saved, y_saved = X.copy(), y.copy()
     params = network.train_mlp(X, y, hidden=7, steps=0, seed=0)
-    check_params(params, {"W1": (4, 7), "b1": (7,), "W2": (7, 3), "b2": (3,)},
-                 "train_mlp with D = 4, hidden = 7 and 3 classes")
+    check_params(
+        params,
+        {"W1": (4, 7), "b1": (7,), "W2": (7, 3), "b2": (3,)},
+        "train_mlp with D = 4, hidden = 7 and 3 classes",
+    )
     assert_close(params["b1"], np.zeros(7), "b1 at initialisation (zeros)")
     assert_close(params["b2"], np.zeros(3), "b2 at initialisation (zeros)")
     for key in ("W1", "W2"):
@@ -517,16 +568,22 @@ def test_one_step_is_a_full_batch_gradient_descent_step():
     after = network.train_mlp(X, y, hidden=8, lr=lr, steps=1, seed=3)
     for key in PARAM_SHAPES:
         step = (before[key] - after[key]) / lr  # must be the gradient on all 20 rows
-        assert_grad_close(step, lambda: naive_mlp_loss(before, X, y), before[key],
-                          f"(before - after) / lr for {key} after one step of train_mlp, which "
-                          "must be the gradient on all the rows,")
+        assert_grad_close(
+            step,
+            lambda: naive_mlp_loss(before, X, y),
+            before[key],
+            f"(before - after) / lr for {key} after one step of train_mlp, which "
+            "must be the gradient on all the rows,",
+        )
 
 
 @pytest.mark.task("4.5")
 def test_training_lowers_the_loss():
     X, y = xor_quadrants(n=10)
-    losses = [naive_mlp_loss(network.train_mlp(X, y, hidden=8, steps=steps, seed=2), X, y)
-              for steps in (0, 10, 100)]
+    losses = [
+        naive_mlp_loss(network.train_mlp(X, y, hidden=8, steps=steps, seed=2), X, y)
+        for steps in (0, 10, 100)
+    ]
     assert losses[0] > losses[1] > losses[2], (
         f"the training loss after 0, 10 and 100 steps is {losses[0]:.3f}, {losses[1]:.3f}, "
         f"{losses[2]:.3f}; it should go down — step against the gradient (params - lr * grads)"

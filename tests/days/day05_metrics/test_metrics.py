@@ -64,9 +64,11 @@ def test_confusion_matrix_counts_the_hand_worked_example():
     assert np.asarray(cm).dtype == np.int64, (
         f"the confusion matrix holds counts and should be int64, got {np.asarray(cm).dtype}"
     )
-    expected = [[2, 1, 0],   # true 0: predicted 0, 0, 1
-                [0, 1, 1],   # true 1: predicted 1, 2
-                [0, 0, 1]]   # true 2: predicted 2
+    expected = [
+        [2, 1, 0],  # true 0: predicted 0, 0, 1
+        [0, 1, 1],  # true 1: predicted 1, 2
+        [0, 0, 1],
+    ]  # true 2: predicted 2
     assert_close(cm, expected, "the confusion matrix of the 6-example, 3-class case")
 
 
@@ -97,8 +99,12 @@ def test_confusion_matrix_keeps_rows_and_columns_of_absent_classes():
     # only classes 0 and 1 occur, but num_classes = 4: classes 2 and 3 still get zeros
     # true 0 -> pred 0, 1 : row [1, 1, 0, 0];  true 1 -> pred 1 : row [0, 1, 0, 0]
     cm = metrics.confusion_matrix(np.array([0, 0, 1]), np.array([0, 1, 1]), 4)
-    assert_shape(cm, (4, 4), "the confusion matrix must be (K, K) for K = num_classes = 4, "
-                 "even when classes 2 and 3 never occur; its shape")
+    assert_shape(
+        cm,
+        (4, 4),
+        "the confusion matrix must be (K, K) for K = num_classes = 4, "
+        "even when classes 2 and 3 never occur; its shape",
+    )
     expected = [[1, 1, 0, 0], [0, 1, 0, 0], [0, 0, 0, 0], [0, 0, 0, 0]]
     assert_close(cm, expected, "the confusion matrix with two absent classes")
 
@@ -109,8 +115,11 @@ def test_confusion_matrix_matches_a_counting_loop_on_random_labels(rng):
     y_true = rng.integers(0, k, size=500)
     y_pred = rng.integers(0, k, size=500)
     cm = metrics.confusion_matrix(y_true, y_pred, k)
-    assert_close(cm, _naive_confusion(y_true, y_pred, k),
-                 "the confusion matrix of 500 random labels (vs a counting loop)")
+    assert_close(
+        cm,
+        _naive_confusion(y_true, y_pred, k),
+        "the confusion matrix of 500 random labels (vs a counting loop)",
+    )
     assert int(np.sum(cm)) == 500, "every example is counted exactly once: the entries sum to N"
 
 
@@ -130,16 +139,21 @@ def test_accuracy_counts_matches_not_classes():
     # 3-class example: right at indices 0, 1, 3, 5 -> 4 of 6
     assert_close(metrics.accuracy(Y_TRUE_3, Y_PRED_3), 4 / 6, "accuracy of 4 right out of 6")
     assert_close(metrics.accuracy(Y_TRUE_3, Y_TRUE_3), 1.0, "accuracy of perfect predictions")
-    assert_close(metrics.accuracy(Y_TRUE_3, (Y_TRUE_3 + 1) % 3), 0.0,
-                 "accuracy when every prediction is wrong")
+    assert_close(
+        metrics.accuracy(Y_TRUE_3, (Y_TRUE_3 + 1) % 3),
+        0.0,
+        "accuracy when every prediction is wrong",
+    )
 
 
 @pytest.mark.task("5.2")
 def test_accuracy_of_a_single_example_is_zero_or_one():
-    assert_close(metrics.accuracy(np.array([2]), np.array([2])), 1.0,
-                 "accuracy of one right prediction")
-    assert_close(metrics.accuracy(np.array([2]), np.array([0])), 0.0,
-                 "accuracy of one wrong prediction")
+    assert_close(
+        metrics.accuracy(np.array([2]), np.array([2])), 1.0, "accuracy of one right prediction"
+    )
+    assert_close(
+        metrics.accuracy(np.array([2]), np.array([0])), 0.0, "accuracy of one wrong prediction"
+    )
 
 
 @pytest.mark.task("5.2")
@@ -201,12 +215,18 @@ def test_zero_division_gives_zero_not_nan():
     )
     _check_prf(no_actual, (0.0, 0.0, 0.0), "no actual positives")
     # neither (and empty input): everything 0/0 := 0
-    _check_prf(metrics.precision_recall_f1(np.array([0, 0]), np.array([0, 0])),
-               (0.0, 0.0, 0.0), "no positives at all")
+    _check_prf(
+        metrics.precision_recall_f1(np.array([0, 0]), np.array([0, 0])),
+        (0.0, 0.0, 0.0),
+        "no positives at all",
+    )
     empty = np.array([], dtype=np.int64)
     for average in ("binary", "macro", "micro"):
-        _check_prf(metrics.precision_recall_f1(empty, empty, average=average),
-                   (0.0, 0.0, 0.0), f"empty input, average={average!r}")
+        _check_prf(
+            metrics.precision_recall_f1(empty, empty, average=average),
+            (0.0, 0.0, 0.0),
+            f"empty input, average={average!r}",
+        )
 
 
 @pytest.mark.task("5.3")
@@ -218,8 +238,11 @@ def test_macro_average_is_the_mean_of_per_class_scores():
     #   F1 = 2TP / (predicted + actual) = [4/5, 1/2, 2/3] -> mean (24 + 15 + 20)/30 / 3 = 59/90
     # (the F1 of the mean precision and recall would be 468/675 = 0.693..., not 59/90)
     result = metrics.precision_recall_f1(Y_TRUE_3, Y_PRED_3, average="macro")
-    _check_prf(result, (2 / 3, 13 / 18, 59 / 90),
-               "macro average (macro-F1 is the mean of the per-class F1s)")
+    _check_prf(
+        result,
+        (2 / 3, 13 / 18, 59 / 90),
+        "macro average (macro-F1 is the mean of the per-class F1s)",
+    )
 
 
 @pytest.mark.task("5.3")
@@ -228,8 +251,11 @@ def test_macro_average_counts_absent_classes_as_zero():
     # and it still counts in the mean: sums as above, divided by 4 instead of 3
     #   precision = 2/4, recall = (13/6)/4 = 13/24, F1 = (59/30)/4 = 59/120
     result = metrics.precision_recall_f1(Y_TRUE_3, Y_PRED_3, average="macro", num_classes=4)
-    _check_prf(result, (1 / 2, 13 / 24, 59 / 120),
-               "macro average over num_classes=4 (class 3 absent, counted as 0)")
+    _check_prf(
+        result,
+        (1 / 2, 13 / 24, 59 / 120),
+        "macro average over num_classes=4 (class 3 absent, counted as 0)",
+    )
 
 
 @pytest.mark.task("5.3")
@@ -246,9 +272,12 @@ def test_micro_f1_equals_accuracy_for_single_label_multiclass(rng):
         y_pred = np.where(rng.random(n) < 0.6, y_true, rng.integers(0, k, size=n))
         acc = np.mean(y_true == y_pred)  # accuracy, computed here so 5.3 does not need 5.2
         result = metrics.precision_recall_f1(y_true, y_pred, average="micro", num_classes=k)
-        _check_prf(result, (acc, acc, acc),
-                   f"micro average of {n} examples in {k} classes (must equal accuracy, "
-                   "since every wrong prediction is one FP and one FN)")
+        _check_prf(
+            result,
+            (acc, acc, acc),
+            f"micro average of {n} examples in {k} classes (must equal accuracy, "
+            "since every wrong prediction is one FP and one FN)",
+        )
 
 
 # ---------------------------------------------------------------------------- 5.4
@@ -276,9 +305,12 @@ def test_roc_auc_equals_the_pairwise_ranking_probability(rng):
         y_true = (rng.random(n) < p_positive).astype(np.int64)
         y_true[0], y_true[-1] = 0, 1  # both classes present
         scores = rng.integers(0, high, size=n).astype(np.float64)
-        assert_close(metrics.roc_auc(y_true, scores), _naive_pairwise_auc(y_true, scores),
-                     f"AUC of {n} tied-heavy scores vs the pairwise-ranking probability "
-                     "(give tied scores their average rank)")
+        assert_close(
+            metrics.roc_auc(y_true, scores),
+            _naive_pairwise_auc(y_true, scores),
+            f"AUC of {n} tied-heavy scores vs the pairwise-ranking probability "
+            "(give tied scores their average rank)",
+        )
 
 
 @pytest.mark.task("5.4")
@@ -287,8 +319,11 @@ def test_roc_auc_of_perfect_reversed_and_constant_scores(rng):
     scores = y_true + 0.1 * rng.random(7)  # every positive above every negative
     assert_close(metrics.roc_auc(y_true, scores), 1.0, "AUC of a perfect ranking")
     assert_close(metrics.roc_auc(y_true, -scores), 0.0, "AUC of a reversed ranking")
-    assert_close(metrics.roc_auc(y_true, np.full(7, 0.3)), 0.5,
-                 "AUC when every score is the same (every pair is a tie worth 1/2)")
+    assert_close(
+        metrics.roc_auc(y_true, np.full(7, 0.3)),
+        0.5,
+        "AUC when every score is the same (every pair is a tie worth 1/2)",
+    )
 
 
 @pytest.mark.task("5.4")
@@ -297,18 +332,27 @@ def test_roc_auc_only_depends_on_the_order_of_the_scores(rng):
     y_true[:2] = [0, 1]
     scores = rng.standard_normal(80)
     auc = metrics.roc_auc(y_true, scores)
-    for name, transformed in [("3 * s + 7", 3 * scores + 7), ("exp(s)", np.exp(scores)),
-                              ("s ** 3", scores**3), ("arctan(s)", np.arctan(scores))]:
-        assert_close(metrics.roc_auc(y_true, transformed), auc,
-                     f"AUC after the increasing transform {name} (only the ranking may matter)")
+    for name, transformed in [
+        ("3 * s + 7", 3 * scores + 7),
+        ("exp(s)", np.exp(scores)),
+        ("s ** 3", scores**3),
+        ("arctan(s)", np.arctan(scores)),
+    ]:
+        assert_close(
+            metrics.roc_auc(y_true, transformed),
+            auc,
+            f"AUC after the increasing transform {name} (only the ranking may matter)",
+        )
 
 
 @pytest.mark.task("5.4")
 def test_roc_auc_with_a_single_class_is_nan():
     scores = np.array([0.2, 0.7, 0.4])
-    for y_true, what in [(np.array([1, 1, 1]), "only positives"),
-                         (np.array([0, 0, 0]), "only negatives"),
-                         (np.array([], dtype=np.int64), "no examples")]:
+    for y_true, what in [
+        (np.array([1, 1, 1]), "only positives"),
+        (np.array([0, 0, 0]), "only negatives"),
+        (np.array([], dtype=np.int64), "no examples"),
+    ]:
         auc = metrics.roc_auc(y_true, scores[: len(y_true)])
         assert _is_float(auc) and np.isnan(auc), (
             f"with {what} there is no (positive, negative) pair, so the AUC is undefined: "
@@ -326,9 +370,12 @@ def test_roc_auc_handles_100k_scores_by_ranking_not_pairs(rng):
     order = rng.permutation(2 * M)  # shuffled: the function must sort, not assume order
     scores = np.arange(2 * M, dtype=np.float64)[order]
     y_true = (np.arange(2 * M) % 2)[order]
-    assert_close(metrics.roc_auc(y_true, scores), (M + 1) / (2 * M),
-                 "AUC of 100k scores (closed form (M + 1) / 2M) — rank the scores once "
-                 "(Mann–Whitney) instead of comparing every pair")
+    assert_close(
+        metrics.roc_auc(y_true, scores),
+        (M + 1) / (2 * M),
+        "AUC of 100k scores (closed form (M + 1) / 2M) — rank the scores once "
+        "(Mann–Whitney) instead of comparing every pair",
+    )
 
 
 # ---------------------------------------------------------------------------- 5.5
@@ -347,8 +394,11 @@ def test_perplexity_of_a_uniform_model_is_the_vocabulary_size():
 def test_perplexity_of_a_perfect_model_is_one():
     # probability 1 for every actual next token: log 1 = 0 -> exp(0) = 1
     assert_close(metrics.perplexity(np.zeros(5)), 1.0, "perplexity when every log-prob is 0")
-    assert_close(metrics.perplexity(np.zeros((1, 1))), 1.0,
-                 "perplexity of a single token with log-prob 0 (B = T = 1)")
+    assert_close(
+        metrics.perplexity(np.zeros((1, 1))),
+        1.0,
+        "perplexity of a single token with log-prob 0 (B = T = 1)",
+    )
 
 
 @pytest.mark.task("5.5")
@@ -356,11 +406,17 @@ def test_perplexity_of_the_hand_worked_example():
     # probabilities 1/2, 1/4, 1/8: log-probs -ln 2, -2 ln 2, -3 ln 2
     # mean = -6 ln 2 / 3 = -2 ln 2 -> perplexity = exp(2 ln 2) = 4
     log_probs = np.log(np.array([0.5, 0.25, 0.125]))
-    assert_close(metrics.perplexity(log_probs), 4.0,
-                 "perplexity of tokens with probabilities 1/2, 1/4, 1/8 "
-                 "(exp of minus the mean natural-log probability)")
-    assert_close(metrics.perplexity(log_probs[None, :]), 4.0,
-                 "perplexity of the same tokens as a (1, 3) batch")
+    assert_close(
+        metrics.perplexity(log_probs),
+        4.0,
+        "perplexity of tokens with probabilities 1/2, 1/4, 1/8 "
+        "(exp of minus the mean natural-log probability)",
+    )
+    assert_close(
+        metrics.perplexity(log_probs[None, :]),
+        4.0,
+        "perplexity of the same tokens as a (1, 3) batch",
+    )
 
 
 @pytest.mark.task("5.5")
@@ -371,17 +427,19 @@ def test_perplexity_averages_over_unmasked_tokens_not_rows():
     # (the mean of the row means would give 2 ** 1.5; counting the padding, 2 ** (7/6))
     log_probs = np.log(np.array([[0.5, 0.25, 0.125], [0.5, 1.0, 1.0]]))
     mask = np.array([[True, True, True], [True, False, False]])
-    assert_close(metrics.perplexity(log_probs, mask=mask), 2 ** 1.75,
-                 "perplexity with padding: the mean is over the 4 real tokens, "
-                 "not all 6 positions and not the mean of each row's mean")
+    assert_close(
+        metrics.perplexity(log_probs, mask=mask),
+        2**1.75,
+        "perplexity with padding: the mean is over the 4 real tokens, "
+        "not all 6 positions and not the mean of each row's mean",
+    )
 
 
 @pytest.mark.task("5.5")
 def test_perplexity_ignores_whatever_the_padding_holds():
     # padding often holds log 0 = -inf (or garbage): -inf * 0 is nan, so do not multiply by
     # the mask — select with it. Real tokens: 1/2, 1/4, 1/8 as before -> 4
-    log_probs = np.array([[-np.log(2), -2 * np.log(2), -np.inf],
-                          [-3 * np.log(2), np.nan, -np.inf]])
+    log_probs = np.array([[-np.log(2), -2 * np.log(2), -np.inf], [-3 * np.log(2), np.nan, -np.inf]])
     mask = np.array([[True, True, False], [True, False, False]])
     ppl = metrics.perplexity(log_probs, mask=mask)
     assert np.isfinite(ppl), (
@@ -397,10 +455,16 @@ def test_perplexity_of_a_batch_equals_perplexity_of_its_tokens(rng):
     log_probs = np.log(rng.uniform(0.01, 1.0, size=(4, 6)))
     mask = rng.random((4, 6)) < 0.7
     mask[0, 0] = True
-    assert_close(metrics.perplexity(log_probs, mask=mask), metrics.perplexity(log_probs[mask]),
-                 "perplexity of a masked (B, T) batch vs the same real tokens as one (N,) list")
-    assert_close(metrics.perplexity(log_probs), math.exp(-np.mean(log_probs)),
-                 "perplexity without a mask (every token counts)")
+    assert_close(
+        metrics.perplexity(log_probs, mask=mask),
+        metrics.perplexity(log_probs[mask]),
+        "perplexity of a masked (B, T) batch vs the same real tokens as one (N,) list",
+    )
+    assert_close(
+        metrics.perplexity(log_probs),
+        math.exp(-np.mean(log_probs)),
+        "perplexity without a mask (every token counts)",
+    )
 
 
 @pytest.mark.task("5.5")
