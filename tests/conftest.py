@@ -3,10 +3,15 @@
 import numpy as np
 import pytest
 
-SEED = 20231201  # the blog series' first day
+
+@pytest.fixture
+def seed(request: pytest.FixtureRequest) -> int:
+    """The suites' seed (`--seed`, default the blog series' first day): every test must
+    pass for any value of it."""
+    return request.config.getoption("--seed")
 
 
 @pytest.fixture
-def rng() -> np.random.Generator:
-    """A fresh generator with a fixed seed, so every test is deterministic."""
-    return np.random.default_rng(SEED)
+def rng(seed: int) -> np.random.Generator:
+    """A fresh generator from the suites' seed, so every test is deterministic."""
+    return np.random.default_rng(seed)

@@ -5,10 +5,13 @@ Options (group "llmroad"):
   --reference PATH                  the reference tree swapped in for unfinished days
   --passing-days day02,day03        days known to pass (from progress) when not run here
   --llmroad-report FILE             write one JSON line per event, for the runner
+  --seed N                          the seed of the suites' `rng` fixture (any seed must pass)
 
 Every test outcome is classified as passed, failed (an assertion: the behaviour is
 wrong), todo (the stub's NotImplementedError), error (an import error or a crash in
-the learner's code) or timeout. The report is written line by line and flushed, so a
+the learner's code) or timeout. A test marked `@pytest.mark.checks(kind)` says what
+kind of check it is ("inputs", "types" or "mistake"), so the checker can show a task's
+most telling failure first (see KINDS). The report is written line by line and flushed, so a
 test process that dies mid-run still tells the runner how far it got.
 """
 
@@ -22,11 +25,14 @@ import pytest
 
 from checker.core import testing
 from checker.core.catalogue import load_course
+from checker.core.i18n import msg
 from checker.core.isolation import LearnerCrash, LearnerError, LearnerTimeout, WorkerPool
 from checker.core.layout import REFERENCE, named_tree
 from checker.core.loader import LearnerImportError, learner_frame, load_module
 
 OUTCOMES = ("passed", "failed", "todo", "error", "timeout")
+DEFAULT_SEED = 20231201  # the blog series' first day
+OUTPUT_LINES = 8  # lines of what the learner's code printed, kept with a failing test
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -46,6 +52,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     group.addoption(
         "--llmroad-report", default=None, help="write a JSON-lines event report to this file"
+    )
+    group.addoption(
+        "--seed",
+        type=int,
+        default=DEFAULT_SEED,
+        help="seed of the suites' rng fixture; a suite must pass for any seed",
     )
     group.addoption(
         "--isolate",
@@ -153,6 +165,13 @@ def day_folder_of(item: pytest.Item) -> str | None:
     return None
 
 
+def kind_of(item: pytest.Item) -> str:
+    if item.get_closest_marker("perf"):
+        return "perf"
+    marker = item.get_closest_marker("checks")
+    return marker.args[0] if marker else "values"
+
+
 def describe_item(item: pytest.Item) -> dict:
     task = item.get_closest_marker("task")
     points = item.get_closest_marker("points")
@@ -163,6 +182,7 @@ def describe_item(item: pytest.Item) -> dict:
         "task": task.args[0] if task else None,
         "points": points.args[0] if points else 1,
         "perf": item.get_closest_marker("perf") is not None,
+        "kind": kind_of(item),
     }
 
 
@@ -191,23 +211,31 @@ def classify(excinfo: pytest.ExceptionInfo | None, tree: Path) -> tuple[str, str
         return "passed", ""
     error = excinfo.value
     if isinstance(error, NotImplementedError):
-        return "todo", f"not started yet: {error}"
+        return "todo", msg(en=f"not started yet: {error}", ja=f"まだ手つかずです: {error}")
     if isinstance(error, AssertionError):
-        message = str(error).split("\nassert ")[0].strip() or "an assertion failed"
-        return "failed", message
+        message = str(error).split("\nassert ")[0].strip()
+        return "failed", message or msg(en="an assertion failed", ja="確認が通りませんでした")
     if isinstance(error, LearnerTimeout) or (
         excinfo.typename == "Failed" and str(error).lstrip().startswith("Timeout")
     ):
-        return "timeout", (
-            "took longer than the time limit — look for an endless loop, "
-            "or a loop that should be one vectorised NumPy operation"
+        return "timeout", msg(
+            en="took longer than the time limit: look for an endless loop, "
+            "or a loop that should be one vectorised NumPy operation",
+            ja="制限時間を超えました。終わらないループや、NumPy の一回の演算にできる"
+            "ループがないか探しましょう",
         )
     if isinstance(error, LearnerImportError | LearnerError):
         return "error", str(error)
     if isinstance(error, SystemExit):
-        return "error", f"your code called sys.exit({error.code!r}); return a value instead"
-    name = type(error).__name__
-    return "error", f"your code raised {name}: {error}{learner_frame(excinfo.tb, tree)}"
+        return "error", msg(
+            en=f"your code called sys.exit({error.code!r}); return a value instead",
+            ja=f"コードが sys.exit({error.code!r}) を呼びました。値を return しましょう",
+        )
+    name, where = type(error).__name__, learner_frame(excinfo.tb, tree)
+    return "error", msg(
+        en=f"your code raised {name}: {error}{where}",
+        ja=f"コードで {name} が起きました: {error}{where}",
+    )
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -218,9 +246,19 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     if call.when == "call" or (call.when == "setup" and report.failed):
         verdict, message = classify(call.excinfo, session.tree)
         if report.skipped:  # a skip in a day suite is a defect; never count it as passed
-            verdict, message = "error", "this test was skipped"
+            verdict, message = (
+                "error",
+                msg(en="this test was skipped", ja="このテストは飛ばされました"),
+            )
         crashed = call.excinfo is not None and isinstance(call.excinfo.value, LearnerCrash)
-        item.stash[_VERDICT] = (verdict, message, report.duration, crashed)
+        printed = "" if verdict == "passed" else _printed(report)
+        item.stash[_VERDICT] = (verdict, message, report.duration, crashed, printed)
+
+
+def _printed(report: pytest.TestReport) -> str:
+    """The last lines the learner's code printed during the test (captured by pytest)."""
+    lines = (report.capstdout + report.capstderr).strip().splitlines()
+    return "\n".join(line[:200] for line in lines[-OUTPUT_LINES:])
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -228,8 +266,15 @@ def pytest_runtest_protocol(item: pytest.Item):
     session = item.config.stash[_SESSION]
     session.emit(event="start", nodeid=item.nodeid)
     yield
-    verdict, message, seconds, crashed = item.stash.get(
-        _VERDICT, ("error", "the test did not run", 0.0, False)
+    verdict, message, seconds, crashed, printed = item.stash.get(
+        _VERDICT,
+        (
+            "error",
+            msg(en="the test did not run", ja="テストが実行されませんでした"),
+            0.0,
+            False,
+            "",
+        ),
     )
     folder = day_folder_of(item)
     if folder:
@@ -245,5 +290,6 @@ def pytest_runtest_protocol(item: pytest.Item):
         message=message,
         seconds=round(seconds, 4),
         crashed=crashed,
+        printed=printed,
         swapped=sorted(session.swapped.get(folder, ())) if folder else [],
     )

@@ -20,10 +20,16 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from checker.core.i18n import ENV, msg
 from checker.core.isolation import describe_exit
 from checker.core.layout import PROJECT_ROOT, REFERENCE
 
 WATCHDOG_GRACE = 15.0  # seconds past the per-test limit before the runner kills a hang
+# What a test checks (`@pytest.mark.checks(kind)`), most telling first: a failure of an
+# earlier kind is shown before a later one. An input changed in place explains the wrong
+# values that follow; a wrong type explains a crash; a named mistake says more than a
+# generic value mismatch.
+KINDS = ("inputs", "types", "mistake", "values", "perf")
 MAX_RESTARTS = 20  # a tree that crashes the child more often than this is not worth finishing
 
 
@@ -38,6 +44,7 @@ class RunRequest:
     timeout: float = 60.0  # seconds per test
     memory_mb: int | None = None  # address-space limit of the child, for grading
     env: dict[str, str] | None = None  # the child's environment (default: ours)
+    lang: str | None = None  # the language of the suites' messages (default: the child's own)
     extra_args: list[str] = field(default_factory=list)
 
 
@@ -49,11 +56,13 @@ class TestOutcome:
     task: str | None
     points: float
     perf: bool
+    kind: str = "values"  # inputs | types | mistake | values | perf (checker.core.plugin.KINDS)
     outcome: str = "error"  # passed | failed | todo | error | timeout
     message: str = "the test did not run"
     seconds: float = 0.0
     swapped: list[str] = field(default_factory=list)  # prerequisite days taken from the reference
     crashed: bool = False  # the process running the learner's code died in this test
+    printed: str = ""  # the last lines the learner's code printed, when the test did not pass
 
 
 @dataclass
@@ -93,6 +102,12 @@ def _pytest_command(request: RunRequest, report: Path, deselect: list[str]) -> l
     for nodeid in deselect:
         command += ["--deselect", nodeid]
     return command
+
+
+def _environment(request: RunRequest) -> dict[str, str] | None:
+    if request.lang is None:
+        return request.env
+    return {**(os.environ if request.env is None else request.env), ENV: request.lang}
 
 
 def _limit_memory(memory_mb: int | None):
@@ -137,7 +152,7 @@ def _run_once(
         process = subprocess.Popen(
             _pytest_command(request, report, deselect),
             cwd=PROJECT_ROOT,
-            env=request.env,
+            env=_environment(request),
             stdin=subprocess.DEVNULL,
             stdout=sink,
             stderr=subprocess.STDOUT,
@@ -183,6 +198,7 @@ def _apply(
             test.outcome, test.message = event["outcome"], event["message"]
             test.seconds, test.swapped = event["seconds"], event["swapped"]
             test.crashed = event.get("crashed", False)
+            test.printed = event.get("printed", "")
             finished.add(test.nodeid)
             running = None
         elif kind == "violation":
@@ -210,9 +226,12 @@ def run_suites(request: RunRequest) -> RunResult:
             culprit = tests[running]  # the child died or hung in this test: charge it, go on
             culprit.outcome = "timeout" if stopped else "error"
             culprit.crashed = not stopped
+            limit = request.timeout + WATCHDOG_GRACE
             culprit.message = (
-                f"stopped after {request.timeout + WATCHDOG_GRACE:.0f} s without finishing"
-                " — look for an endless loop"
+                msg(
+                    en=f"stopped after {limit:.0f} s without finishing: look for an endless loop",
+                    ja=f"{limit:.0f} 秒たっても終わらないので止めました。終わらないループを探しましょう",
+                )
                 if stopped
                 else describe_exit(code)
             )

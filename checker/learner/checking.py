@@ -11,7 +11,7 @@ from pathlib import Path
 
 from checker.core.catalogue import Course, Day, Task, load_course
 from checker.core.layout import SUITES
-from checker.core.runner import RunRequest, TestOutcome, run_suites
+from checker.core.runner import KINDS, RunRequest, TestOutcome, run_suites
 from checker.learner.progress import DayProgress, Progress, ProgressStore, tree_hash
 
 
@@ -61,11 +61,17 @@ class TaskReport:
         return "in progress" if self.passed else "failing"
 
     @property
-    def first_problem(self) -> TestOutcome | None:
-        """The first test to read: a real failure before a 'not started'."""
+    def problems(self) -> list[TestOutcome]:
+        """The tests that do not pass, most telling first: real failures before 'not
+        started', and among them by kind (an input changed in place, then a wrong type,
+        then a named mistake, then a wrong value, then speed), in the suite's order."""
         unfinished = [t for t in self.tests if t.outcome != "passed"]
-        real = [t for t in unfinished if t.outcome != "todo"]
-        return (real or unfinished or [None])[0]
+        return sorted(unfinished, key=lambda t: (t.outcome == "todo", KINDS.index(t.kind)))
+
+    @property
+    def first_problem(self) -> TestOutcome | None:
+        """The one test to read first."""
+        return (self.problems or [None])[0]
 
 
 @dataclass

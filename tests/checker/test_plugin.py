@@ -111,7 +111,7 @@ def test_a_passing_test_is_passed(events):
 
 def test_a_wrong_value_is_failed_with_the_assertion_message(events):
     assert events["test_wrong"]["outcome"] == "failed"
-    assert "one plus one is wrong" in events["test_wrong"]["message"]
+    assert "one plus one is 0, expected 2" in events["test_wrong"]["message"]
 
 
 def test_a_stub_is_todo(events):
