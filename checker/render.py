@@ -7,6 +7,7 @@ import unicodedata
 from click import style
 
 from checker.core.catalogue import Course, Day
+from checker.core.i18n import pick
 from checker.grading.grade import STATUSES, ClassGrades
 from checker.learner.checking import CheckReport, DayReport, TaskReport
 from checker.learner.hints import Hint
@@ -121,7 +122,7 @@ def _task_json(task: TaskReport) -> dict:
     return {
         "id": task.task.id,
         "name": task.task.name,
-        "title": task.task.title,
+        "title": pick(task.task.title),
         "status": task.status,
         "passed": task.passed,
         "total": task.total,

@@ -29,12 +29,15 @@ class Task:
     id: str  # "16.2"
     module: str  # "attention", a module file of the day's folder
     functions: tuple[str, ...]
-    title: str
-    hints: tuple[str, ...]
+    title: dict[str, str]  # {"en": ..., "ja": ...}
+    hints: tuple[dict[str, str], ...]  # gentle to explicit, each {"en": ..., "ja": ...}
 
     @property
     def name(self) -> str:
         return self.functions[0]
+
+    def __hash__(self) -> int:
+        return hash(self.id)
 
 
 @dataclass(frozen=True)
@@ -129,8 +132,8 @@ def _task(raw: dict) -> Task:
         id=raw["id"],
         module=raw["module"],
         functions=tuple(raw["functions"]),
-        title=raw["title"],
-        hints=tuple(raw["hints"]),
+        title={"en": raw["title_en"], "ja": raw["title_ja"]},
+        hints=tuple({"en": hint["en"], "ja": hint["ja"]} for hint in raw["hints"]),
     )
 
 

@@ -20,7 +20,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from checker.core.i18n import ENV, msg
+from checker.core.i18n import ENV, current, msg
 from checker.core.isolation import describe_exit
 from checker.core.layout import PROJECT_ROOT, REFERENCE
 
@@ -44,7 +44,7 @@ class RunRequest:
     timeout: float = 60.0  # seconds per test
     memory_mb: int | None = None  # address-space limit of the child, for grading
     env: dict[str, str] | None = None  # the child's environment (default: ours)
-    lang: str | None = None  # the language of the suites' messages (default: the child's own)
+    lang: str | None = None  # the language of the suites' messages (default: this process's)
     extra_args: list[str] = field(default_factory=list)
 
 
@@ -104,10 +104,10 @@ def _pytest_command(request: RunRequest, report: Path, deselect: list[str]) -> l
     return command
 
 
-def _environment(request: RunRequest) -> dict[str, str] | None:
-    if request.lang is None:
-        return request.env
-    return {**(os.environ if request.env is None else request.env), ENV: request.lang}
+def _environment(request: RunRequest) -> dict[str, str]:
+    """The child's environment, with the language of the suites' messages."""
+    base = os.environ if request.env is None else request.env
+    return {**base, ENV: request.lang or current()}
 
 
 def _limit_memory(memory_mb: int | None):

@@ -161,6 +161,7 @@ def check(
     days: list[Day],
     tree: Path | None = None,
     timeout: float = 60.0,
+    lang: str | None = None,
 ) -> CheckReport:
     """Run the suites of `days` against `tree` (the workspace's exercises by default).
 
@@ -183,6 +184,7 @@ def check(
                 if own_tree
                 else [],
                 timeout=timeout,
+                lang=lang,
             )
         )
         if available

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from checker.core.catalogue import Course, Day, Task, UnknownDay
+from checker.core.i18n import pick
 from checker.learner.progress import Progress
 
 
@@ -41,4 +42,4 @@ def next_hint(course: Course, progress: Progress, target: str, level: int | None
     shown = progress.hints.get(task.id, 0)
     chosen = min(level if level else shown + 1, len(task.hints))
     progress.hints[task.id] = max(shown, chosen)
-    return Hint(day, task, chosen, task.hints[chosen - 1])
+    return Hint(day, task, chosen, pick(task.hints[chosen - 1]))
