@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from checker.core import wire
-from checker.core.layout import PROJECT_ROOT
+from checker.core.layout import PACKAGE
 from checker.core.loader import LearnerImportError
 
 PASSED_THROUGH = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")  # set on some CPUs for correctness
@@ -224,7 +224,7 @@ class Worker:
                     str(self.tree),
                     str(self.reference),
                     ",".join(sorted(self.swapped)),
-                    str(PROJECT_ROOT),
+                    str(PACKAGE.parent),  # where `checker` is importable from
                 ],
                 pass_fds=(request_r, reply_w, violation_w),
                 cwd=self.tree,

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from checker.core.i18n import ENV, current, msg
 from checker.core.isolation import describe_exit
-from checker.core.layout import PROJECT_ROOT, REFERENCE
+from checker.core.layout import PROJECT_ROOT, PYTEST_CONFIG, REFERENCE
 
 WATCHDOG_GRACE = 15.0  # seconds past the per-test limit before the runner kills a hang
 # What a test checks (`@pytest.mark.checks(kind)`), most telling first: a failure of an
@@ -80,7 +80,7 @@ def _pytest_command(request: RunRequest, report: Path, deselect: list[str]) -> l
         "pytest",
         *map(str, request.suites),
         "-c",
-        str(PROJECT_ROOT / "pyproject.toml"),
+        str(PYTEST_CONFIG),
         "--rootdir",
         str(PROJECT_ROOT),
         "--impl",
