@@ -1,7 +1,8 @@
 """The `llmroad` command. Each command parses, calls the core, and renders; nothing else.
 
-Output is for people by default (colour only on a terminal) and JSON with --json.
-Exit status: 0 every checked test passes, 1 some do not, 2 bad usage.
+Output is for people by default (colour only on a terminal) and JSON with --json, in the
+language --lang, LLMROAD_LANG or the locale chooses (checker.core.i18n).
+Exit status: 0 every checked test passes, 1 some do not, 2 bad usage, 130 interrupted.
 """
 
 from __future__ import annotations
@@ -16,13 +17,47 @@ import click
 
 from checker import render
 from checker.core.catalogue import Day, UnknownDay, load_course
-from checker.core.layout import PROJECT_ROOT, named_tree
+from checker.core.i18n import LANGUAGES, msg, set_language
+from checker.core.layout import named_tree
 from checker.grading import exports
 from checker.grading.bundle import build_bundle
 from checker.grading.grade import Settings, find_submissions, grade_all, grade_one, suite_tests
-from checker.learner.checking import Workspace, check
-from checker.learner.hints import next_hint
+from checker.learner.checking import check
+from checker.learner.hints import HintRefused, next_hint
 from checker.learner.progress import Progress
+from checker.learner.workspace import NotAWorkspace, Workspace, init_workspace
+
+DEFAULT_WORKSPACE = "llmroad-work"
+
+
+class BilingualCommand(click.Command):
+    """A command whose description follows the chosen language: the docstring is English,
+    `help_ja` its Japanese (click's own words, such as 'Usage:', stay English)."""
+
+    def __init__(self, *args, help_ja: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.help_ja = help_ja
+
+    def _help(self) -> str:
+        return msg(en=self.help or "", ja=self.help_ja or self.help or "")
+
+    def format_help_text(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        saved, self.help = self.help, self._help()
+        try:
+            super().format_help_text(ctx, formatter)
+        finally:
+            self.help = saved
+
+    def get_short_help_str(self, limit: int = 45) -> str:
+        saved, self.help = self.help, self._help()
+        try:
+            return super().get_short_help_str(limit)
+        finally:
+            self.help = saved
+
+
+def command(group: click.Group, name: str, help_ja: str, **kwargs):
+    return group.command(name, cls=BilingualCommand, help_ja=help_ja, **kwargs)
 
 
 def _days(names: tuple[str, ...], all_days: bool) -> list[Day]:
@@ -30,25 +65,63 @@ def _days(names: tuple[str, ...], all_days: bool) -> list[Day]:
     if all_days:
         return list(course.days)
     if not names:
-        raise click.UsageError("name a day (llmroad check day01) or use --all")
+        raise click.UsageError(
+            msg(
+                en="name a day (llmroad check day01) or use --all",
+                ja="日を指定してください(llmroad check day01)。すべてなら --all です",
+            )
+        )
     try:
-        return list(dict.fromkeys(course.day(name) for name in names))
+        days = list(dict.fromkeys(course.day(name) for name in names))
     except UnknownDay as error:
         raise click.BadParameter(str(error), param_hint="DAY") from None
+    unbuilt = [day for day in days if not day.available]
+    if unbuilt and len(unbuilt) == len(days):
+        listed = ", ".join(day.id for day in unbuilt)
+        raise click.BadParameter(
+            msg(
+                en=f"{listed} is not built yet; built days: {_built_days(course)}",
+                ja=f"{listed} はまだ準備中です。用意できている日: {_built_days(course)}",
+            ),
+            param_hint="DAY",
+        )
+    return days
+
+
+def _built_days(course) -> str:
+    built = [day.id for day in course.days if day.available]
+    return f"{built[0]} … {built[-1]}" if len(built) > 1 else ", ".join(built)
 
 
 def _tree(value: str | None) -> Path | None:
     """The tree --impl names; None for the workspace's own exercises."""
-    if value is None or value == "exercises":
+    if value is None:
         return None
     path = named_tree(str(Path(value).expanduser()))
     if not path.is_dir():
-        raise click.BadParameter(f"{value} is not a folder", param_hint="--impl")
+        raise click.BadParameter(
+            msg(en=f"{value} is not a folder", ja=f"{value} はフォルダではありません"),
+            param_hint="--impl",
+        )
     return path
 
 
-def _load_progress(workspace: Workspace) -> Progress:
-    """The stored progress; a file that had to be set aside is reported on stderr."""
+def _no_workspace() -> click.UsageError:
+    return click.UsageError(
+        msg(
+            en="no llmroad workspace here or above: create one with `llmroad init` "
+            f"(it makes ./{DEFAULT_WORKSPACE}), then cd into it",
+            ja="ここにも上のフォルダにも llmroad の作業フォルダがありません。`llmroad init` で"
+            f"作り(./{DEFAULT_WORKSPACE} ができます)、その中に cd してください",
+        )
+    )
+
+
+def _load_progress(workspace: Workspace | None) -> Progress:
+    """The stored progress (none without a workspace); a file that had to be set aside is
+    reported on stderr."""
+    if workspace is None:
+        return Progress()
     progress, warning = workspace.progress.load()
     if warning:
         click.secho(warning, fg="yellow", err=True)
@@ -59,26 +132,69 @@ def _show(as_json: bool, data: Callable[[], object], text: Callable[[], str]) ->
     click.echo(json.dumps(data(), ensure_ascii=False, indent=2) if as_json else text())
 
 
+def _choose_language(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+    set_language(value)  # None: LLMROAD_LANG, then the locale
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--lang",
+    type=click.Choice(LANGUAGES),
+    is_eager=True,
+    expose_value=False,
+    callback=_choose_language,
+    help="Language of the messages: ja or en (default: LLMROAD_LANG, then the locale).",
+)
 @click.option(
     "--workspace",
     type=click.Path(file_okay=False, path_type=Path),
     envvar="LLMROAD_WORKSPACE",
-    help="The folder holding your exercises/ (default: found from here upwards).",
+    help="Your workspace folder (default: found from here upwards).",
 )
 @click.version_option(package_name="llmroad")
 @click.pass_context
 def main(ctx: click.Context, workspace: Path | None) -> None:
     """llmroad — build the road to an LLM, one day at a time (LLMへ至る道)."""
-    root = workspace.resolve() if workspace else None
-    ctx.obj = Workspace(root) if root else Workspace.find(Path.cwd(), PROJECT_ROOT)
+    ctx.obj = Workspace(workspace.resolve()) if workspace else Workspace.find(Path.cwd())
 
 
-@main.command("list")
+@command(
+    main,
+    "init",
+    help_ja="作業フォルダ DIR を作ります(既定: ./llmroad-work)。既にあれば、コースに"
+    "加わった日だけを足します。あなたのファイルは上書きしません。",
+)
+@click.argument("folder", metavar="DIR", required=False, type=click.Path(path_type=Path))
+@click.pass_obj
+def init_command(workspace: Workspace | None, folder: Path | None) -> None:
+    """Create your workspace DIR (default ./llmroad-work), or add to it the days the course
+    has gained since. A file that is already there is never overwritten."""
+    root = folder or (workspace.root if workspace else Path(DEFAULT_WORKSPACE))
+    try:
+        report = init_workspace(root, load_course())
+    except NotAWorkspace as error:
+        raise click.UsageError(render.not_a_workspace(error, root)) from None
+    click.echo(render.init_text(report, Path.cwd()))
+
+
+@command(
+    main,
+    "update",
+    help_ja="今いる作業フォルダに、コースに加わった日を足します(llmroad init と同じ)。",
+)
+@click.pass_obj
+def update_command(workspace: Workspace | None) -> None:
+    """Add the days the course has gained to this workspace (the same as llmroad init)."""
+    if workspace is None:
+        raise _no_workspace()
+    click.echo(render.init_text(init_workspace(workspace.root, load_course()), Path.cwd()))
+
+
+@command(main, "list", help_ja="すべての日: 編、題名、あなたの進み具合。")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for tools.")
 @click.option("--markdown", is_flag=True, help="Print the course index as a Markdown table.")
 @click.pass_obj
-def list_days(workspace: Workspace, as_json: bool, markdown: bool) -> None:
+def list_days(workspace: Workspace | None, as_json: bool, markdown: bool) -> None:
     """Every day: its section, titles and your status."""
     if markdown:
         click.echo(render.days_markdown(load_course()))
@@ -91,14 +207,19 @@ def list_days(workspace: Workspace, as_json: bool, markdown: bool) -> None:
     )
 
 
-@main.command("check")
+@command(
+    main,
+    "check",
+    help_ja="DAY(day16、16、day16_attention)の隠しテストを走らせ、残っていることを伝えます。",
+)
 @click.argument("days", nargs=-1)
 @click.option("--all", "all_days", is_flag=True, help="Check every day.")
 @click.option(
     "--impl",
-    metavar="exercises|solutions|PATH",
-    help="The tree to check (default: your exercises/).",
+    metavar="solutions|PATH",
+    help="Check another tree of day folders (default: your workspace's exercises/).",
 )
+@click.option("-v", "--verbose", is_flag=True, help="Every failing test's message, per task.")
 @click.option(
     "--timeout",
     type=click.FloatRange(min=1),
@@ -109,29 +230,37 @@ def list_days(workspace: Workspace, as_json: bool, markdown: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for tools.")
 @click.pass_obj
 def check_command(
-    workspace: Workspace,
+    workspace: Workspace | None,
     days: tuple[str, ...],
     all_days: bool,
     impl: str | None,
+    verbose: bool,
     timeout: float,
     as_json: bool,
 ) -> None:
     """Run the hidden tests of DAY (day16, 16 or day16_attention) and say what is left."""
     chosen = _days(days, all_days)
-    report = check(workspace, chosen, _tree(impl), timeout=timeout)
+    tree = _tree(impl)
+    if tree is None and workspace is None:
+        raise _no_workspace()
+    report = check(workspace, chosen, tree, timeout=timeout)
     for warning in report.warnings:
         click.secho(warning, fg="yellow", err=True)
     _show(
-        as_json, lambda: render.check_json(report), lambda: render.check_text(report, load_course())
+        as_json,
+        lambda: render.check_json(report),
+        lambda: render.check_text(report, load_course(), verbose),
     )
     sys.exit(0 if report.ok else 1)
 
 
-@main.command("progress")
+@command(main, "progress", help_ja="編ごとと全体の進み具合。")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for tools.")
 @click.pass_obj
-def progress_command(workspace: Workspace, as_json: bool) -> None:
+def progress_command(workspace: Workspace | None, as_json: bool) -> None:
     """Your progress per section and overall."""
+    if workspace is None:
+        raise _no_workspace()
     progress = _load_progress(workspace)
     _show(
         as_json,
@@ -140,18 +269,24 @@ def progress_command(workspace: Workspace, as_json: bool) -> None:
     )
 
 
-@main.command("hint")
+@command(main, "hint", help_ja="TASK(16.2)か、DAY の次の未完了タスクのヒント。")
 @click.argument("target")
-@click.option("--level", type=click.IntRange(min=1), help="Show this hint level (1 is gentlest).")
+@click.option("--level", type=int, help="Show this hint level (1 is gentlest).")
 @click.pass_obj
-def hint_command(workspace: Workspace, target: str, level: int | None) -> None:
+def hint_command(workspace: Workspace | None, target: str, level: int | None) -> None:
     """A hint for TASK (16.2) or for the next unfinished task of DAY."""
     progress = _load_progress(workspace)
     try:
         hint = next_hint(load_course(), progress, target, level)
     except UnknownDay as error:
         raise click.BadParameter(str(error), param_hint="TASK|DAY") from None
-    workspace.progress.save(progress)
+    except HintRefused as refused:
+        if refused.usage:
+            raise click.BadParameter(str(refused), param_hint="--level") from None
+        click.echo(str(refused))
+        return
+    if workspace is not None:
+        workspace.progress.save(progress)
     click.echo(render.hint_text(hint))
 
 
@@ -257,5 +392,19 @@ def gradescope_run(
     click.echo(f"{grade.score:g}/{grade.max_score:g} points, status {grade.status}")
 
 
+def run() -> None:
+    """The `llmroad` script: click's handling, except that Ctrl-C exits 130 (128 + SIGINT),
+    as shells expect, instead of 1."""
+    try:
+        code = main.main(prog_name="llmroad", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo(msg(en="interrupted", ja="中断しました"), err=True)
+        sys.exit(130)
+    except click.ClickException as error:
+        error.show()
+        sys.exit(error.exit_code)
+    sys.exit(code if isinstance(code, int) else 0)  # click returns an Exit's code
+
+
 if __name__ == "__main__":  # pragma: no cover
-    main(prog_name=os.path.basename(sys.argv[0]))
+    run()

@@ -1,17 +1,24 @@
-"""Turn the core's results into text for people and dicts for --json. No I/O here."""
+"""Turn the core's results into text for people and dicts for --json. No I/O here.
+
+Text follows the chosen language (checker.core.i18n); JSON keeps stable English keys and
+status words for tools, with the messages in the chosen language.
+"""
 
 from __future__ import annotations
 
+import re
 import unicodedata
+from pathlib import Path
 
 from click import style
 
 from checker.core.catalogue import Course, Day
-from checker.core.i18n import pick
+from checker.core.i18n import current, msg, pick
 from checker.grading.grade import STATUSES, ClassGrades
 from checker.learner.checking import CheckReport, DayReport, TaskReport
 from checker.learner.hints import Hint
 from checker.learner.progress import Progress
+from checker.learner.workspace import InitReport
 
 MARKS = {
     "done": style("✓", fg="green"),
@@ -19,102 +26,181 @@ MARKS = {
     "failing": style("✗", fg="red"),
     "not started": style("·", dim=True),
 }
-OUTCOME_WORDS = {
-    "failed": "wrong",
-    "error": "an error",
-    "timeout": "too slow",
-    "todo": "not started",
-}
+STUB_ERROR = re.compile(r"(\d+\.\d+) (\w+):")  # a stub raises "16.2 name: see README.md"
 
 
-def _pad(text: str, width: int) -> str:
-    """Left-justify to `width` terminal columns (CJK characters take two)."""
-    columns = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
-    return text + " " * max(width - columns, 0)
+def _outcome_word(outcome: str) -> str:
+    return {
+        "failed": msg(en="wrong", ja="値が違います"),
+        "error": msg(en="an error", ja="エラー"),
+        "timeout": msg(en="too slow", ja="時間切れ"),
+        "todo": msg(en="not started", ja="未着手"),
+    }.get(outcome, outcome)
 
 
-def _bar(done: int, total: int, width: int = 24) -> str:
-    filled = round(width * done / total) if total else 0
-    return style("█" * filled, fg="green") + style("░" * (width - filled), dim=True)
+def not_built_word() -> str:
+    """The one word for a day the course announces but has not built yet."""
+    return msg(en="not built yet", ja="準備中")
+
+
+def width(text: str) -> int:
+    """Terminal columns: East Asian wide characters take two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _pad(text: str, columns: int) -> str:
+    """Left-justify to `columns` terminal columns."""
+    return text + " " * max(columns - width(text), 0)
+
+
+def _bar(done: int, total: int, columns: int = 24) -> str:
+    filled = round(columns * done / total) if total else 0
+    return style("█" * filled, fg="green") + style("░" * (columns - filled), dim=True)
+
+
+def day_title(day: Day) -> str:
+    return day.title_ja if current() == "ja" else day.title_en
 
 
 def _day_heading(day: Day) -> str:
-    return style(f"{day.id} · {day.title_ja} · {day.title_en}", bold=True)
+    return style(f"{day.id} · {day_title(day)}", bold=True)
 
 
 def _label(task: TaskReport) -> str:
     return f"{task.task.id} {', '.join(task.task.functions)}"
 
 
-def _task_line(task: TaskReport, width: int) -> str:
-    label = _label(task).ljust(width)
+def next_function(task: TaskReport) -> str:
+    """The first of the task's functions still a stub (named by its NotImplementedError),
+    else the task's first function."""
+    todo = {
+        m.group(2)
+        for t in task.tests
+        if t.outcome == "todo"
+        for m in STUB_ERROR.finditer(t.message)
+    }
+    return next((f for f in task.task.functions if f in todo), task.task.name)
+
+
+def _task_state(task: TaskReport) -> str:
     if task.status == "done":
-        state = f"done ({task.passed}/{task.total})"
-    elif task.status == "not started":
-        state = "not started"
-    else:
-        state = f"{task.passed} of {task.total} tests pass"
-    return f"  {MARKS[task.status]} {label}  {state}"
+        return msg(en=f"done ({task.passed}/{task.total})", ja=f"完了 ({task.passed}/{task.total})")
+    if task.status == "not started":
+        return msg(en="not started", ja="未着手")
+    return msg(
+        en=f"{task.passed} of {task.total} tests pass",
+        ja=f"{task.total} 件中 {task.passed} 件のテストに合格",
+    )
+
+
+def _task_line(task: TaskReport, columns: int) -> str:
+    return f"  {MARKS[task.status]} {_pad(_label(task), columns)}  {_task_state(task)}"
 
 
 def _swapped_note(report: DayReport, course: Course) -> str:
     names = [course.day_of_folder(folder) for folder in report.swapped]
-    listed = " and ".join(f"{d.id} ({d.title_en})" for d in names)
-    one = len(names) == 1
+    en = " and ".join(f"{d.id} ({d.title_en})" for d in names)
+    ja = "、".join(f"{d.id}({d.title_ja})" for d in names)
+    day = report.day.id
     return style(
-        f"  note: {listed} {'is' if one else 'are'}n't passing yet (or changed since "
-        f"{'it' if one else 'they'} last passed), so {report.day.id} was checked with the "
-        f"reference version of {'it' if one else 'them'}. Check "
-        f"{'that day' if one else 'those days'} to use your own.",
+        msg(
+            en=f"  note: {en} isn't passing yet (or changed since it last passed), so {day} was "
+            "checked with the reference version of it. Check that day to use your own.",
+            ja=f"  注: {ja} がまだ合格していない(または合格後に変更された)ため、{day} は"
+            "その日の模範解答を使って確認しました。その日を check すると自分のコードが使われます。",
+        ),
         fg="yellow",
     )
+
+
+def _indented(text: str, prefix: str = "    ") -> str:
+    return "\n".join(prefix + line for line in text.splitlines())
+
+
+def _failure(task: TaskReport, test) -> str:
+    lines = [f"  {style(_label(task), bold=True)} — {_outcome_word(test.outcome)}: {test.name}"]
+    lines.append(_indented(test.message))
+    if test.printed:
+        lines.append(msg(en="    your code printed:", ja="    あなたのコードの出力:"))
+        lines.append(_indented(test.printed, "      | "))
+    return "\n".join(lines)
 
 
 def _problem(task: TaskReport, day: Day) -> str:
     test = task.first_problem
     if test.outcome == "todo":
         path = f"exercises/{day.folder}/{task.task.module}.py"
-        return (
-            f"  next: open {path}, replace the TODO({task.task.id}) in "
-            f"{task.task.name}, and read README.md § {task.task.id} for the idea"
+        name, tid = next_function(task), task.task.id
+        return msg(
+            en=f"  next: open {path}, replace the TODO({tid}) in {name}, and read "
+            f"README.md § {tid} for the idea",
+            ja=f"  次: {path} を開き、{name} の TODO({tid}) を書き換えましょう。"
+            f"考え方は README.md の § {tid} にあります",
         )
-    word = OUTCOME_WORDS.get(test.outcome, test.outcome)
-    message = "\n".join("    " + line for line in test.message.splitlines())
-    return f"  {style(_label(task), bold=True)} — {word} in {test.name}:\n{message}"
+    return _failure(task, test)
 
 
-def _day_text(report: DayReport, course: Course) -> list[str]:
+def _verbose(report: DayReport) -> list[str]:
+    """Every test that does not pass, per task, most telling first."""
+    blocks = []
+    for task in report.tasks:
+        real = [t for t in task.problems if t.outcome != "todo"]
+        blocks += [_failure(task, test) for test in real]
+    return blocks
+
+
+def _summary(report: DayReport) -> str:
+    day, task = report.day, report.next_task
+    done = sum(t.status == "done" for t in report.tasks)
+    count = len(report.tasks)
+    if task is None:
+        return style(
+            msg(
+                en=f"{day.id}: {done}/{count} tasks done — the day passes. On to the next day!",
+                ja=f"{day.id}: {count} タスク中 {done} 完了 — この日は合格です。次へ進もう!",
+            ),
+            fg="green",
+        )
+    name, tid = next_function(task), task.task.id
+    return msg(
+        en=f"{day.id}: {done}/{count} tasks done — next: {tid} {name} (llmroad hint {tid})",
+        ja=f"{day.id}: {count} タスク中 {done} 完了 — 次は {tid} {name}(llmroad hint {tid})",
+    )
+
+
+def _day_text(report: DayReport, course: Course, verbose: bool) -> list[str]:
     day = report.day
-    if not day.available:
-        return [_day_heading(day), style("  not yet available", dim=True)]
-    width = max(len(_label(t)) for t in report.tasks)
-    lines = [_day_heading(day), *(_task_line(t, width) for t in report.tasks)]
+    columns = max(width(_label(t)) for t in report.tasks)
+    lines = [_day_heading(day), *(_task_line(t, columns) for t in report.tasks)]
     if report.swapped:
         lines.append(_swapped_note(report, course))
     task = report.next_task
-    if task and task.first_problem:
+    if verbose:
+        lines += ["", *_verbose(report)] if any(t.problems for t in report.tasks) else []
+        if task and task.first_problem and task.first_problem.outcome == "todo":
+            lines += ["", _problem(task, day)]
+    elif task and task.first_problem:
         lines += ["", _problem(task, day)]
-    done = sum(t.status == "done" for t in report.tasks)
-    summary = f"{day.id}: {done}/{len(report.tasks)} tasks done"
-    if task:
-        summary += f" — next: {task.task.id} {task.task.name} (llmroad hint {task.task.id})"
-    else:
-        summary = style(summary + " — the day passes. 次へ進もう!", fg="green")
-    return [*lines, "", summary]
+    return [*lines, "", _summary(report)]
 
 
-def check_text(report: CheckReport, course: Course) -> str:
+def check_text(report: CheckReport, course: Course, verbose: bool = False) -> str:
     checked = [d for d in report.days if d.day.available]
-    blocks = ["\n".join(_day_text(day, course)) for day in checked]
-    coming = [d.day.id for d in report.days if not d.day.available]
-    if coming:
-        span = coming[0] if len(coming) == 1 else f"{coming[0]} … {coming[-1]}"
-        blocks.append(style(f"{span}: not yet available", dim=True))
+    blocks = ["\n".join(_day_text(day, course, verbose)) for day in checked]
+    unbuilt = [d.day.id for d in report.days if not d.day.available]
+    if unbuilt:
+        span = unbuilt[0] if len(unbuilt) == 1 else f"{unbuilt[0]} … {unbuilt[-1]}"
+        blocks.append(style(f"{span}: {not_built_word()}", dim=True))
     for problem in report.problems:
-        blocks.append(style("problem: ", fg="red", bold=True) + problem)
+        blocks.append(style(msg(en="problem: ", ja="問題: "), fg="red", bold=True) + problem)
     if len(report.days) > 1:
         passing = sum(d.status == "passing" for d in checked)
-        blocks.append(f"{passing} of {len(checked)} available days pass ({report.seconds:.1f} s)")
+        blocks.append(
+            msg(
+                en=f"{passing} of {len(checked)} built days pass ({report.seconds:.1f} s)",
+                ja=f"用意できている {len(checked)} 日のうち {passing} 日が合格({report.seconds:.1f} 秒)",
+            )
+        )
     return "\n\n".join(blocks)
 
 
@@ -129,8 +215,10 @@ def _task_json(task: TaskReport) -> dict:
         "tests": [
             {
                 "name": t.name,
+                "kind": t.kind,
                 "outcome": t.outcome,
                 "message": t.message,
+                "printed": t.printed,
                 "points": t.points,
                 "seconds": t.seconds,
             }
@@ -164,9 +252,9 @@ def check_json(report: CheckReport) -> dict:
 
 
 def day_status(day: Day, progress: Progress) -> str:
-    """A day's status from stored progress: passing, N/M tasks, not started, not available."""
+    """A day's status from stored progress: passing, N/M tasks, not started, not built."""
     if not day.available:
-        return "not available"
+        return "not built"
     record = progress.days.get(day.id)
     if record is None:
         return "not started"
@@ -174,6 +262,17 @@ def day_status(day: Day, progress: Progress) -> str:
         return "passing"
     done = sum(p == t and t > 0 for p, t in record.tasks.values())
     return f"{done}/{len(day.tasks)} tasks"
+
+
+def _status_words(status: str) -> str:
+    if status.endswith(" tasks"):
+        count = status.split()[0]
+        return msg(en=status, ja=f"{count} タスク")
+    return {
+        "passing": msg(en="passing", ja="合格"),
+        "not started": msg(en="not started", ja="未着手"),
+        "not built": not_built_word(),
+    }[status]
 
 
 def list_json(course: Course, progress: Progress) -> list[dict]:
@@ -184,6 +283,7 @@ def list_json(course: Course, progress: Progress) -> list[dict]:
             "section": d.section,
             "title_ja": d.title_ja,
             "title_en": d.title_en,
+            "post_title": d.post_title,
             "post_url": d.post_url,
             "requires": list(d.requires),
             "tasks": [t.id for t in d.tasks],
@@ -197,7 +297,7 @@ def days_markdown(course: Course) -> str:
     """The course's index as a Markdown table (README.md holds exactly this)."""
     rows = ["| day | 日本語 | English | tasks | builds on |", "|---|---|---|---|---|"]
     for day in course.days:
-        tasks = ", ".join(t.id for t in day.tasks) or "coming"
+        tasks = ", ".join(t.id for t in day.tasks) or "準備中 · not built yet"
         needs = ", ".join(course.day_of_folder(f).id for f in day.requires) or "—"
         link = f"[{day.id}](exercises/{day.folder}/README.md)" if day.available else day.id
         rows.append(
@@ -206,36 +306,37 @@ def days_markdown(course: Course) -> str:
     return "\n".join(rows)
 
 
+def _section_title(section) -> str:
+    return section.title_ja if current() == "ja" else section.title_en
+
+
 def list_text(course: Course, progress: Progress) -> str:
     lines = []
     for section in course.sections:
-        lines.append(style(f"{section.title_ja} · {section.title_en}", bold=True))
+        lines.append(style(_section_title(section), bold=True))
         for day in (d for d in course.days if d.section == section.id):
             status = day_status(day, progress)
-            colour = {"passing": "green", "not available": None}.get(status, "yellow")
-            shown = style(status, fg=colour, dim=status == "not available")
-            lines.append(
-                f"  {day.id}  {shown}{' ' * (15 - len(status))}{day.title_ja} · {day.title_en}"
-            )
+            colour = {"passing": "green", "not built": None}.get(status, "yellow")
+            words = _status_words(status)
+            shown = style(words, fg=colour, dim=status == "not built")
+            lines.append(f"  {day.id}  {shown}{' ' * max(14 - width(words), 1)}{day_title(day)}")
     return "\n".join(lines)
 
 
 def _tally(days: list[Day], progress: Progress) -> dict:
-    available = [d for d in days if d.available]
-    tasks = [(d, t) for d in available for t in d.tasks]
-    done_tasks = sum(
-        1
-        for d, t in tasks
-        if d.id in progress.days
-        and progress.days[d.id].tasks.get(t.id, [0, 0])[0]
-        == progress.days[d.id].tasks.get(t.id, [0, 0])[1]
-        > 0
-    )
+    built = [d for d in days if d.available]
+    tasks = [(d, t) for d in built for t in d.tasks]
+
+    def done(day: Day, task) -> bool:
+        record = progress.days.get(day.id)
+        passed, total = record.tasks.get(task.id, [0, 0]) if record else (0, 0)
+        return passed == total > 0
+
     return {
-        "days_passing": sum(day_status(d, progress) == "passing" for d in available),
-        "days_available": len(available),
+        "days_passing": sum(day_status(d, progress) == "passing" for d in built),
+        "days_built": len(built),
         "days": len(days),
-        "tasks_done": done_tasks,
+        "tasks_done": sum(done(d, t) for d, t in tasks),
         "tasks": len(tasks),
     }
 
@@ -256,33 +357,83 @@ def progress_json(course: Course, progress: Progress) -> dict:
 
 
 def _section_line(title: str, tally: dict) -> str:
-    line = _pad(title, 36) + f"{_bar(tally['tasks_done'], tally['tasks'])} "
-    if not tally["days_available"]:
-        return line + f"coming: {tally['days']} days"
-    coming = tally["days"] - tally["days_available"]
-    return line + (
-        f"{tally['tasks_done']}/{tally['tasks']} tasks, "
-        f"{tally['days_passing']}/{tally['days_available']} days pass"
-        + (f" ({coming} more coming)" if coming else "")
+    line = _pad(title, 30) + f"{_bar(tally['tasks_done'], tally['tasks'])} "
+    days, built = tally["days"], tally["days_built"]
+    if not built:
+        return line + msg(
+            en=f"{not_built_word()}: {days} days", ja=f"{not_built_word()}: {days} 日"
+        )
+    unbuilt = days - built
+    done, tasks, passing = tally["tasks_done"], tally["tasks"], tally["days_passing"]
+    return line + msg(
+        en=f"{done}/{tasks} tasks, {passing}/{built} days pass"
+        + (f" ({unbuilt} more {not_built_word()})" if unbuilt else ""),
+        ja=f"{tasks} タスク中 {done} 完了、{built} 日中 {passing} 日合格"
+        + (f"(ほか {unbuilt} 日は{not_built_word()})" if unbuilt else ""),
     )
 
 
 def progress_text(course: Course, progress: Progress) -> str:
     data = progress_json(course, progress)
-    lines = [_section_line(f"{s['title_ja']} · {s['title_en']}", s) for s in data["sections"]]
-    return "\n".join([*lines, "", _section_line("overall", data["overall"])])
+    lines = [
+        _section_line(_section_title(section), tally)
+        for section, tally in zip(course.sections, data["sections"])
+    ]
+    overall = _section_line(msg(en="overall", ja="全体"), data["overall"])
+    return "\n".join([*lines, "", overall])
 
 
 def hint_text(hint: Hint) -> str:
+    tid = hint.task.id
     more = (
-        f"  (llmroad hint {hint.task.id} again for a more explicit one)"
+        msg(
+            en=f"  (llmroad hint {tid} again for a more explicit one)",
+            ja=f"  (もう一度 llmroad hint {tid} で、より具体的なヒント)",
+        )
         if hint.level < hint.levels
         else ""
     )
-    return (
-        style(f"{hint.task.id} {hint.task.name} — hint {hint.level}/{hint.levels}", bold=True)
-        + f"\n  {hint.text}\n{more}"
-    ).rstrip()
+    heading = msg(
+        en=f"{tid} {hint.task.name} — hint {hint.level}/{hint.levels}",
+        ja=f"{tid} {hint.task.name} — ヒント {hint.level}/{hint.levels}",
+    )
+    return (style(heading, bold=True) + f"\n  {hint.text}\n{more}").rstrip()
+
+
+def init_text(report: InitReport, cwd: Path) -> str:
+    root = report.workspace.root
+    shown = root.relative_to(cwd) if root.is_relative_to(cwd) else root
+    days = ", ".join(report.added_days)
+    if report.created:
+        return msg(
+            en=f"created your workspace in {shown} with {days}.\n"
+            f"next: cd {shown} && llmroad check day01  (then read "
+            "exercises/day01_ml_basics/README.md)",
+            ja=f"{shown} に作業フォルダを作りました({days})。\n"
+            f"次: cd {shown} && llmroad check day01 (そして exercises/day01_ml_basics/README.md "
+            "を読みましょう)",
+        )
+    if not report.added_days and not report.added_files:
+        return msg(
+            en=f"{shown} is up to date: every day of the course is there; nothing was changed",
+            ja=f"{shown} は最新です。コースのすべての日がそろっています。何も変更していません",
+        )
+    files = len(report.added_files)
+    return msg(
+        en=f"added to {shown}: {days or 'no new day'}; {files} missing file(s) restored; "
+        f"{report.kept} file(s) already there were left as they were",
+        ja=f"{shown} に追加しました: {days or '新しい日はなし'}。足りなかったファイル {files} 個を"
+        f"戻し、既にあった {report.kept} 個のファイルはそのままです",
+    )
+
+
+def not_a_workspace(error: Exception, root: Path) -> str:
+    return msg(
+        en=f"{root} is not empty and is not an llmroad workspace: name a new folder "
+        "(llmroad init my-llmroad)",
+        ja=f"{root} は空でなく、llmroad の作業フォルダでもありません。新しいフォルダ名を"
+        "指定してください(llmroad init my-llmroad)",
+    )
 
 
 def grading_text(grades: ClassGrades, out) -> str:

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from checker.core.i18n import msg
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - exercised only on Python 3.10
@@ -94,9 +96,14 @@ class Course:
                 and ("_" not in text or text == day.folder)
             ):
                 return day
+        last = len(self.days)
         raise UnknownDay(
-            f"no day {str(name)!r}; days are day01 … day{len(self.days):02d}"
-            f" (or 1 … {len(self.days)}, or a folder name such as {self.days[0].folder})"
+            msg(
+                en=f"no day {str(name)!r}; days are day01 … day{last:02d}"
+                f" (or 1 … {last}, or a folder name such as {self.days[0].folder})",
+                ja=f"{str(name)!r} という日はありません。日は day01 … day{last:02d} です"
+                f"(1 … {last} や、{self.days[0].folder} のようなフォルダ名でも指定できます)",
+            )
         )
 
     def day_of_folder(self, folder: str) -> Day:
@@ -109,8 +116,13 @@ class Course:
         for task in day.tasks:
             if task.id == task_id:
                 return day, task
-        known = ", ".join(task.id for task in day.tasks) or "none yet"
-        raise UnknownDay(f"no task {task_id!r}; {day.id} has tasks {known}")
+        known = ", ".join(task.id for task in day.tasks)
+        raise UnknownDay(
+            msg(
+                en=f"no task {task_id!r}; {day.id} has tasks {known}",
+                ja=f"{task_id!r} というタスクはありません。{day.id} のタスクは {known} です",
+            )
+        )
 
     def prerequisites(self, day: Day) -> tuple[Day, ...]:
         """Every day `day` builds on, directly or through another day, earliest first."""

@@ -10,32 +10,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from checker.core.catalogue import Course, Day, Task, load_course
+from checker.core.i18n import msg
 from checker.core.layout import SUITES
 from checker.core.runner import KINDS, RunRequest, TestOutcome, run_suites
-from checker.learner.progress import DayProgress, Progress, ProgressStore, tree_hash
-
-
-@dataclass
-class Workspace:
-    """A learner's folder: `exercises/` and the `.llmroad/` state beside it."""
-
-    root: Path
-
-    @property
-    def exercises(self) -> Path:
-        return self.root / "exercises"
-
-    @property
-    def progress(self) -> ProgressStore:
-        return ProgressStore(self.root / ".llmroad" / "progress.json")
-
-    @classmethod
-    def find(cls, start: Path, fallback: Path) -> Workspace:
-        """The nearest folder at or above `start` holding `exercises/`, else `fallback`."""
-        for folder in [start, *start.parents]:
-            if (folder / "exercises").is_dir():
-                return cls(folder)
-        return cls(fallback)
+from checker.learner.progress import DayProgress, Progress, tree_hash
+from checker.learner.workspace import Workspace
 
 
 @dataclass
@@ -91,7 +70,7 @@ class DayReport:
     @property
     def status(self) -> str:
         if not self.day.available:
-            return "not available"
+            return "not built"
         if self.total and self.passed == self.total:
             return "passing"
         if all(t.status == "not started" for t in self.tasks):
@@ -157,7 +136,7 @@ def _record(progress: Progress, reports: list[DayReport], tree: Path) -> None:
 
 
 def check(
-    workspace: Workspace,
+    workspace: Workspace | None,
     days: list[Day],
     tree: Path | None = None,
     timeout: float = 60.0,
@@ -165,39 +144,35 @@ def check(
 ) -> CheckReport:
     """Run the suites of `days` against `tree` (the workspace's exercises by default).
 
-    Progress is recorded only for the workspace's own exercises."""
+    Progress is recorded only for the workspace's own exercises; without a workspace a
+    tree must be named, and nothing is recorded."""
     course = load_course()
-    tree = (tree or workspace.exercises).resolve()
-    own_tree = tree == workspace.exercises.resolve()
-    progress, warning = workspace.progress.load()
+    if tree is None:
+        tree = workspace.exercises
+    tree = tree.resolve()
+    own_tree = workspace is not None and tree == workspace.exercises.resolve()
+    progress, warning = workspace.progress.load() if own_tree else (Progress(), None)
     warnings = [warning] if warning else []
     days = sorted(days, key=lambda d: d.number)  # prerequisites run before the days on them
     available = [d for d in days if d.available]
     if not tree.is_dir():
-        return CheckReport(tree, [], [f"{tree} is not a folder of exercises"], warnings, 0.0)
-    result = (
-        run_suites(
-            RunRequest(
-                suites=[SUITES / d.folder for d in available],
-                tree=tree,
-                passing_days=_passing_elsewhere(course, available, tree, progress)
-                if own_tree
-                else [],
-                timeout=timeout,
-                lang=lang,
-            )
+        problem = msg(
+            en=f"{tree} is not a folder of exercises", ja=f"{tree} は演習のフォルダではありません"
         )
-        if available
-        else None
-    )
+        return CheckReport(tree, [], [problem], warnings, 0.0)
+    result = None
+    if available:
+        request = RunRequest(
+            suites=[SUITES / d.folder for d in available],
+            tree=tree,
+            passing_days=_passing_elsewhere(course, available, tree, progress) if own_tree else [],
+            timeout=timeout,
+            lang=lang,
+        )
+        result = run_suites(request)
     reports = _day_reports(days, result.tests if result else [])
     if own_tree and result:
         _record(progress, reports, tree)
         workspace.progress.save(progress)
-    return CheckReport(
-        tree,
-        reports,
-        result.problems if result else [],
-        warnings,
-        result.seconds if result else 0.0,
-    )
+    problems = result.problems if result else []
+    return CheckReport(tree, reports, problems, warnings, result.seconds if result else 0.0)

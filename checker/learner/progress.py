@@ -15,6 +15,8 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from checker.core.i18n import msg
+
 VERSION = 1
 
 
@@ -64,9 +66,12 @@ class ProgressStore:
                 f"{self.path.name}.unreadable-{time.strftime('%Y%m%d-%H%M%S')}"
             )
             os.replace(self.path, aside)
-            return Progress(), (
-                f"{self.path} could not be read ({type(error).__name__}); it was moved to "
-                f"{aside.name} and progress starts afresh — check any day to record it again"
+            why = type(error).__name__
+            return Progress(), msg(
+                en=f"{self.path} could not be read ({why}); it was moved to {aside.name} and "
+                "progress starts afresh: check any day to record it again",
+                ja=f"{self.path} を読めませんでした ({why})。{aside.name} に移して残し、進み具合は"
+                "最初からになります。どの日でも check すれば記録し直せます",
             )
 
     def save(self, progress: Progress) -> None:
