@@ -69,8 +69,10 @@ def precision_recall_f1(
              "micro"  — pool the counts of all classes first, then compute once
                         (for single-label data all three equal accuracy).
     positive: the positive class for "binary" (ignored otherwise).
-    num_classes: K for "macro" and "micro"; None means 1 + the largest id seen
-                 (at least 1). Classes that never occur count in the macro mean
+    num_classes: K for "macro" and "micro" (ignored for "binary"). None means
+                 K = 1 + the largest id in y_true or y_pred, whichever is larger
+                 (K = 1 for empty input), so an id that never occurs below it is
+                 still a class. Classes that never occur count in the macro mean
                  with precision = recall = F1 = 0.0.
     Returns (precision, recall, f1), three floats, where
         precision = TP / (TP + FP),  recall = TP / (TP + FN),

@@ -38,9 +38,9 @@ def confusion_matrix(y_true: np.ndarray, y_pred: np.ndarray, num_classes: int) -
     y_true = np.asarray(y_true, dtype=np.int64)
     y_pred = np.asarray(y_pred, dtype=np.int64)
     K = num_classes
-    pairs = y_true * K + y_pred                          # (N,) one id per (true, pred) cell
-    counts = np.bincount(pairs, minlength=K * K)         # (K*K,) how often each cell occurs
-    return counts.reshape(K, K).astype(np.int64)         # (K, K) row = true, column = pred
+    pairs = y_true * K + y_pred  # (N,) one id per (true, pred) cell
+    counts = np.bincount(pairs, minlength=K * K)  # (K*K,) how often each cell occurs
+    return counts.reshape(K, K).astype(np.int64)  # (K, K) row = true, column = pred
 
 
 def accuracy(y_true: np.ndarray, y_pred: np.ndarray) -> float:
@@ -53,7 +53,7 @@ def accuracy(y_true: np.ndarray, y_pred: np.ndarray) -> float:
     """
     y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
     correct = np.sum(y_true == y_pred)
-    return float(_safe_divide(correct, y_true.size))     # 0.0 when N = 0
+    return float(_safe_divide(correct, y_true.size))  # 0.0 when N = 0
 
 
 def precision_recall_f1(
@@ -74,8 +74,10 @@ def precision_recall_f1(
              "micro"  — pool the counts of all classes first, then compute once
                         (for single-label data all three equal accuracy).
     positive: the positive class for "binary" (ignored otherwise).
-    num_classes: K for "macro" and "micro"; None means 1 + the largest id seen
-                 (at least 1). Classes that never occur count in the macro mean
+    num_classes: K for "macro" and "micro" (ignored for "binary"). None means
+                 K = 1 + the largest id in y_true or y_pred, whichever is larger
+                 (K = 1 for empty input), so an id that never occurs below it is
+                 still a class. Classes that never occur count in the macro mean
                  with precision = recall = F1 = 0.0.
     Returns (precision, recall, f1), three floats, where
         precision = TP / (TP + FP),  recall = TP / (TP + FN),
@@ -90,18 +92,16 @@ def precision_recall_f1(
         tp, predicted, actual = np.sum(is_true & is_pred), np.sum(is_pred), np.sum(is_true)
     else:
         K = num_classes
-        if K is None:                                    # classes 0..largest id seen (>= 1)
+        if K is None:  # 1 + the largest id in either array
             K = int(max(y_true.max(initial=0), y_pred.max(initial=0))) + 1
-        tp = np.bincount(y_true[y_true == y_pred], minlength=K)   # (K,) right, per class
-        predicted = np.bincount(y_pred, minlength=K)     # (K,) TP + FP: column sums of the matrix
-        actual = np.bincount(y_true, minlength=K)        # (K,) TP + FN: row sums of the matrix
-        if average == "micro":                           # pool the counts before dividing
+        tp = np.bincount(y_true[y_true == y_pred], minlength=K)  # (K,) right, per class
+        predicted = np.bincount(y_pred, minlength=K)  # (K,) TP + FP: column sums of the matrix
+        actual = np.bincount(y_true, minlength=K)  # (K,) TP + FN: row sums of the matrix
+        if average == "micro":  # pool the counts before dividing
             tp, predicted, actual = tp.sum(), predicted.sum(), actual.sum()
-        elif average != "macro":
-            raise ValueError(f"average must be 'binary', 'macro' or 'micro', got {average!r}")
-    precision = _safe_divide(tp, predicted)              # TP / (TP + FP)
-    recall = _safe_divide(tp, actual)                    # TP / (TP + FN)
-    f1 = _safe_divide(2 * tp, predicted + actual)        # harmonic mean, safe when TP = 0
+    precision = _safe_divide(tp, predicted)  # TP / (TP + FP)
+    recall = _safe_divide(tp, actual)  # TP / (TP + FN)
+    f1 = _safe_divide(2 * tp, predicted + actual)  # harmonic mean, safe when TP = 0
     return float(precision.mean()), float(recall.mean()), float(f1.mean())  # macro: mean over K
 
 
@@ -120,11 +120,11 @@ def roc_auc(y_true: np.ndarray, scores: np.ndarray) -> float:
     positive = y_true == 1
     n_pos, n_neg = int(positive.sum()), int((~positive).sum())
     if n_pos == 0 or n_neg == 0:
-        return float("nan")                              # no (positive, negative) pair exists
+        return float("nan")  # no (positive, negative) pair exists
     # G distinct scores, sorted; group[n] says which one scores[n] is
     _, group, counts = np.unique(scores, return_inverse=True, return_counts=True)
-    last = np.cumsum(counts)                             # (G,) 1-based rank of a group's last item
-    ranks = (last - (counts - 1) / 2)[group]             # (N,) tied scores share their mean rank
+    last = np.cumsum(counts)  # (G,) 1-based rank of a group's last item
+    ranks = (last - (counts - 1) / 2)[group]  # (N,) tied scores share their mean rank
     # positives' rank sum minus the smallest it could be = pairs won (+ half the ties)
     wins = ranks[positive].sum() - n_pos * (n_pos + 1) / 2
     return float(wins / (n_pos * n_neg))
@@ -147,8 +147,8 @@ def perplexity(log_probs: np.ndarray, mask: np.ndarray | None = None) -> float:
     if mask is None:
         mask = np.ones(log_probs.shape, dtype=bool)
     mask = np.asarray(mask, dtype=bool)
-    total = np.where(mask, log_probs, 0.0).sum()         # where, not *: -inf * 0 would be nan
+    total = np.where(mask, log_probs, 0.0).sum()  # where, not *: -inf * 0 would be nan
     count = mask.sum()
     if count == 0:
-        return float("nan")                              # no tokens, no average
+        return float("nan")  # no tokens, no average
     return float(np.exp(-total / count))
