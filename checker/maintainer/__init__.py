@@ -1,0 +1,1 @@
+"""The maintainers' side: tools that measure the course itself (`llmroad dev ...`)."""
