@@ -69,6 +69,7 @@ from checker.core.layout import PROJECT_ROOT, REFERENCE, SUITES
 
 THRESHOLD = 98.0  # percent of non-equivalent mutants a day's suite must kill
 TIME_FACTOR, TIME_SLACK = 10.0, 10.0  # a mutant may take 10x the reference's suite + 10 s
+BASELINE_LIMIT = 600.0  # seconds the unmutated suite may take
 POLL = 0.005  # seconds between looks at the running children
 IMPORT_FAILED = 97  # a child's exit code: the mutated module did not import
 CHILD_CRASHED = 98  # a child's exit code: the child's own code raised
@@ -201,9 +202,8 @@ def _number_changes(value: object) -> list[object]:
     if isinstance(value, int):
         return [value + 1] + ([0] if value != 0 else [])
     if isinstance(value, float) and math.isfinite(value):
-        return [
-            float(f"{value * 1.5:.12g}") if value != 0 else 1.0
-        ]  # 0.15, not 0.15000000000000002
+        scaled = float(f"{value * 1.5:.12g}")  # 0.15, not 0.15000000000000002
+        return [scaled if value != 0 else 1.0]
     return []
 
 
@@ -708,9 +708,9 @@ def _pytest_args(run: _Run, tree: Path, report: Path) -> list[str]:
 def _child(tree: str, module: str | None, args: list[str]) -> int:
     """What a child does: import the mutated module (else IMPORT_FAILED), run the suite."""
     os.chdir(PROJECT_ROOT)
-    sys.dont_write_bytecode = (
-        True  # a mutant the same size as the reference must not reuse its .pyc
-    )
+    # A mutant of the same size as the module, written in the same second, would
+    # otherwise run from the reference's cached bytecode.
+    sys.dont_write_bytecode = True
     os.environ["LLMROAD_LANG"] = "en"
     import pytest
 
@@ -833,6 +833,34 @@ def _make_slots(base: Path, jobs: int) -> list[_Slot]:
     return slots
 
 
+@dataclass
+class _Running:
+    """A run under way in a slot, and what to put back in the slot when it ends."""
+
+    run: _Run
+    slot: _Slot
+    child: _Forked | _Spawned
+    started: float
+    original: str | None  # the module's reference source, while a mutant is in its place
+
+    def restore(self) -> None:
+        if self.original is not None:
+            self.slot.module_path(self.run).write_text(self.original, encoding="utf-8")
+
+
+def _start(run: _Run, slot: _Slot, fork: bool) -> _Running:
+    original = None
+    if run.source is not None:
+        original = slot.module_path(run).read_text(encoding="utf-8")
+        slot.module_path(run).write_text(run.source, encoding="utf-8")
+    slot.report.write_text("")
+    module = f"{run.folder}.{run.module}" if run.module else None
+    child = (_Forked if fork else _Spawned)(
+        slot.tree, module, _pytest_args(run, slot.tree, slot.report)
+    )
+    return _Running(run, slot, child, time.monotonic(), original)
+
+
 def _run_all(
     runs: list[_Run],
     slots: list[_Slot],
@@ -840,37 +868,31 @@ def _run_all(
     fork: bool,
     finished: Callable[[_Run, _Finished], None],
 ) -> None:
-    """Run every run, one per free slot at a time; `finished` hears of each as it ends."""
-    pending, free = deque(runs), list(slots)
-    active: dict[object, tuple[_Run, _Slot, float]] = {}
-    start = _Forked if fork else _Spawned
+    """Run every run, one per free slot at a time; `finished` hears of each as it ends.
+
+    A run still going after `limit` seconds is killed (its code is None)."""
+    pending, free, active = deque(runs), list(slots), []
     try:
         while pending or active:
             while pending and free:
-                run, slot = pending.popleft(), free.pop()
-                original = None
-                if run.source is not None:
-                    original = slot.module_path(run).read_text(encoding="utf-8")
-                    slot.module_path(run).write_text(run.source, encoding="utf-8")
-                slot.report.write_text("")
-                module = f"{run.folder}.{run.module}" if run.module else None
-                child = start(slot.tree, module, _pytest_args(run, slot.tree, slot.report))
-                active[child] = (run, slot, time.monotonic(), original)
+                active.append(_start(pending.popleft(), free.pop(), fork))
             time.sleep(POLL)
-            for child, (run, slot, started, original) in list(active.items()):
-                code, elapsed = child.poll(), time.monotonic() - started
+            for running in list(active):
+                code = running.child.poll()
+                elapsed = time.monotonic() - running.started
                 if code is None and elapsed <= limit:
                     continue
                 if code is None:  # a hang, or just too slow: stop it
-                    child.kill()
-                del active[child]
-                if original is not None:
-                    slot.module_path(run).write_text(original, encoding="utf-8")
-                free.append(slot)
-                finished(run, _Finished(code, elapsed, _failed_tests(slot.report)))
+                    running.child.kill()
+                active.remove(running)
+                running.restore()
+                free.append(running.slot)
+                failed = _failed_tests(running.slot.report)
+                finished(running.run, _Finished(code, elapsed, failed))
     finally:  # also on Ctrl-C: the children are in groups of their own and would live on
-        for child in active:
-            child.kill()
+        for running in active:
+            running.child.kill()
+            running.restore()
 
 
 def _select(mutants: list[Mutant], settings: Settings) -> list[Mutant]:
@@ -890,6 +912,34 @@ def _status(outcome: _Finished) -> str:
     return "survived" if outcome.code == 0 else "killed"
 
 
+def _results(to_run: list[Mutant], outcomes: dict[object, _Finished]) -> list[MutantResult]:
+    results = []
+    for mutant in to_run:
+        outcome = outcomes[mutant.id]
+        killer = outcome.failed[0] if outcome.failed else None
+        results.append(MutantResult(mutant, _status(outcome), outcome.seconds, killer))
+    return results
+
+
+def _seed_results(seeds: int, outcomes: dict[object, _Finished]) -> list[SeedResult]:
+    results = []
+    for seed in range(seeds):
+        outcome = outcomes["seed", seed]
+        failed = outcome.failed or ([f"pytest exit code {outcome.code}"] if outcome.code else [])
+        results.append(SeedResult(seed, failed, timed_out=outcome.code is None))
+    return results
+
+
+def _baseline_problem(outcome: _Finished) -> str | None:
+    """Why the unmutated reference cannot be measured, if it cannot."""
+    if outcome.code is None:
+        return f"the suite does not finish on the reference within {BASELINE_LIMIT:.0f} s"
+    if outcome.code != 0:
+        failing = ", ".join(outcome.failed) or f"pytest exit code {outcome.code}"
+        return f"the suite does not pass on the reference: {failing}"
+    return None
+
+
 def mutate_day(
     day: Day,
     settings: Settings | None = None,
@@ -905,55 +955,40 @@ def mutate_day(
     if equivalents is None:
         equivalents = load_equivalents(equivalents_path(day))
     every = mutants_of_day(day)
-    ids = {mutant.id for mutant in every}
+    known = {mutant.id for mutant in every}
     listed = {equivalent.id: equivalent for equivalent in equivalents}
     selected = _select(every, settings)
     report = DayReport(
         day.id,
         day.folder,
         equivalent=[listed[m.id] for m in selected if m.id in listed],
-        stale=[equivalent for equivalent in equivalents if equivalent.id not in ids],
+        stale=[equivalent for equivalent in equivalents if equivalent.id not in known],
     )
     to_run = [m for m in selected if m.id not in listed]
+    runs = [_Run(m.id, day.folder, m.module, m.source) for m in to_run]
+    runs += [_Run(("seed", s), day.folder, seed=s, stop_first=False) for s in range(settings.seeds)]
+    outcomes: dict[object, _Finished] = {}
+
+    def finished(run: _Run, outcome: _Finished) -> None:
+        outcomes[run.key] = outcome
+        if progress is not None and run.key != "baseline":
+            progress(len(outcomes) - 1, len(runs))
+
     if settings.fork:
         _warm()
     with tempfile.TemporaryDirectory(prefix="llmroad-mutate-") as base:
-        slots = _make_slots(Path(base), max(1, min(settings.jobs, len(to_run) + settings.seeds)))
-        outcomes: dict[object, _Finished] = {}
-
-        def finished(run: _Run, outcome: _Finished) -> None:
-            outcomes[run.key] = outcome
-            if progress is not None and run.key != "baseline":
-                progress(len(outcomes) - 1, len(to_run) + settings.seeds)
-
-        _run_all(
-            [_Run("baseline", day.folder, stop_first=False)],
-            slots[:1],
-            600.0,
-            settings.fork,
-            finished,
-        )
-        baseline = outcomes["baseline"]
-        report.baseline_seconds = baseline.seconds
-        if baseline.code != 0:
-            failing = ", ".join(baseline.failed) or f"pytest exit code {baseline.code}"
-            report.problem = f"the suite does not pass on the reference: {failing}"
-            report.seconds = time.monotonic() - began
-            return report
-        report.time_limit = settings.timeout or TIME_FACTOR * baseline.seconds + TIME_SLACK
-        runs = [_Run(m.id, day.folder, m.module, m.source) for m in to_run]
-        runs += [
-            _Run(("seed", s), day.folder, seed=s, stop_first=False) for s in range(settings.seeds)
-        ]
-        _run_all(runs, slots, report.time_limit, settings.fork, finished)
-    for mutant in to_run:
-        outcome = outcomes[mutant.id]
-        killer = outcome.failed[0] if outcome.failed else None
-        report.results.append(MutantResult(mutant, _status(outcome), outcome.seconds, killer))
-    for s in range(settings.seeds):
-        outcome = outcomes["seed", s]
-        failed = outcome.failed or ([f"pytest exit code {outcome.code}"] if outcome.code else [])
-        report.seeds.append(SeedResult(s, failed, timed_out=outcome.code is None))
+        slots = _make_slots(Path(base), max(1, min(settings.jobs, len(runs))))
+        baseline = _Run("baseline", day.folder, stop_first=False)
+        _run_all([baseline], slots[:1], BASELINE_LIMIT, settings.fork, finished)
+        report.baseline_seconds = outcomes["baseline"].seconds
+        report.problem = _baseline_problem(outcomes["baseline"])
+        if report.problem is None:
+            report.time_limit = settings.timeout or (
+                TIME_FACTOR * report.baseline_seconds + TIME_SLACK
+            )
+            _run_all(runs, slots, report.time_limit, settings.fork, finished)
+            report.results = _results(to_run, outcomes)
+            report.seeds = _seed_results(settings.seeds, outcomes)
     report.seconds = time.monotonic() - began
     return report
 

@@ -313,6 +313,7 @@ def _wrong_mutant() -> Mutant:
 WRONG = _wrong_mutant()
 
 
+@pytest.mark.slow
 def test_an_obviously_wrong_mutant_is_killed_and_an_equivalent_one_skipped():
     listed = mutants_of_day(DAY1)[0]
     equivalents = [Equivalent(listed.id, "a test"), Equivalent("f: gone | 1 -> 2 #1", "stale")]
@@ -324,6 +325,7 @@ def test_an_obviously_wrong_mutant_is_killed_and_an_equivalent_one_skipped():
     assert (report.mutants, report.killed, report.score, report.ok) == (2, 1, 100.0, True)
 
 
+@pytest.mark.slow
 def test_survivors_and_modules_that_do_not_import_are_told_apart(monkeypatch):
     reference = (mutate.REFERENCE / DAY1.folder / "linear_regression.py").read_text()
     made = [
@@ -336,18 +338,21 @@ def test_survivors_and_modules_that_do_not_import_are_told_apart(monkeypatch):
     assert (report.killed, report.score, report.ok) == (1, 50.0, False)
 
 
+@pytest.mark.slow
 def test_a_mutant_past_the_time_limit_is_stopped_and_counted_as_killed():
     report = mutate_day(DAY1, Settings(jobs=1, only=[WRONG.id], timeout=0.001), [])
     assert [r.status for r in report.results] == ["timeout"]
     assert report.killed == 1
 
 
+@pytest.mark.slow
 def test_seeds_run_the_unmutated_suite():
     report = mutate_day(DAY1, Settings(jobs=2, only=[], seeds=2), [])
     assert [(s.seed, s.passed) for s in report.seeds] == [(0, True), (1, True)]
     assert report.results == [] and report.ok
 
 
+@pytest.mark.slow
 def test_without_fork_a_fresh_interpreter_runs_the_suite():
     report = mutate_day(DAY1, Settings(jobs=1, only=[WRONG.id], fork=False), [])
     assert [r.status for r in report.results] == ["killed"]
@@ -356,6 +361,7 @@ def test_without_fork_a_fresh_interpreter_runs_the_suite():
 # ------------------------------------------------------------------------------ the CLI
 
 
+@pytest.mark.slow
 def test_the_command_prints_json_and_exits_0_when_the_day_is_good_enough():
     result = CliRunner().invoke(dev, ["mutate", "day01", "--only", WRONG.id, "--json"])
     assert result.exit_code == 0, result.output
