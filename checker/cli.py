@@ -17,11 +17,17 @@ import click
 
 from checker import render
 from checker.core.catalogue import Day, UnknownDay, load_course
-from checker.core.i18n import LANGUAGES, msg, set_language
+from checker.core.i18n import LANGUAGES, current, msg, set_language
 from checker.core.layout import named_tree
 from checker.grading import exports
 from checker.grading.bundle import build_bundle
-from checker.grading.grade import Settings, find_submissions, grade_all, grade_one, suite_tests
+from checker.grading.grade import (
+    Settings,
+    find_submissions,
+    grade_all,
+    grade_submission,
+    stopped_by_signals,
+)
 from checker.learner.checking import check
 from checker.learner.hints import HintRefused, next_hint
 from checker.learner.progress import Progress
@@ -54,6 +60,38 @@ class BilingualCommand(click.Command):
             return super().get_short_help_str(limit)
         finally:
             self.help = saved
+
+
+class LlmroadGroup(click.Group):
+    """The command group, with the exits a shell expects and usage errors in the chosen
+    language: 2 for bad usage, 130 for Ctrl-C (128 + SIGINT) instead of click's 1."""
+
+    def main(self, *args, standalone_mode: bool = True, **kwargs):
+        if not standalone_mode:
+            return super().main(*args, standalone_mode=False, **kwargs)
+        try:
+            code = super().main(*args, standalone_mode=False, **kwargs)
+        except click.exceptions.Abort:
+            click.echo(msg(en="interrupted", ja="中断しました"), err=True)
+            sys.exit(130)
+        except click.UsageError as error:
+            _show_usage_error(error)
+            sys.exit(error.exit_code)
+        except click.ClickException as error:
+            error.show()
+            sys.exit(error.exit_code)
+        sys.exit(code if isinstance(code, int) else 0)  # click returns an Exit's code
+
+
+def _show_usage_error(error: click.UsageError) -> None:
+    if current() != "ja":
+        error.show()
+        return
+    text = error.message
+    if isinstance(error, click.BadParameter) and error.param_hint:
+        text = f"{error.param_hint} の値が正しくありません: {error.message}"
+    command = error.ctx.command_path if error.ctx else "llmroad"
+    click.echo(f"エラー: {text}\n使い方は {command} -h で表示されます", err=True)
 
 
 def command(group: click.Group, name: str, help_ja: str, **kwargs):
@@ -136,7 +174,7 @@ def _choose_language(ctx: click.Context, param: click.Parameter, value: str | No
     set_language(value)  # None: LLMROAD_LANG, then the locale
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=LlmroadGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--lang",
     type=click.Choice(LANGUAGES),
@@ -290,13 +328,13 @@ def hint_command(workspace: Workspace | None, target: str, level: int | None) ->
     click.echo(render.hint_text(hint))
 
 
-def _grading_settings(days: str | None, timeout: float, memory_mb: int) -> Settings:
+def _grading_settings(days: str | None, timeout: float, memory_mb: int, budget: float) -> Settings:
     course = load_course()
     try:
         chosen = [course.day(d) for d in days.split(",") if d] if days else list(course.days)
     except UnknownDay as error:
         raise click.BadParameter(str(error), param_hint="--days") from None
-    return Settings([d.folder for d in chosen if d.available], timeout, memory_mb)
+    return Settings([d.folder for d in chosen if d.available], timeout, memory_mb, budget)
 
 
 GRADING_OPTIONS = (  # shared by `grade` and the bundle's `gradescope-run`
@@ -314,6 +352,13 @@ GRADING_OPTIONS = (  # shared by `grade` and the bundle's `gradescope-run`
         default=Settings.memory_mb,
         show_default=True,
         help="Memory limit of the learner's process.",
+    ),
+    click.option(
+        "--budget",
+        type=click.FloatRange(min=1),
+        default=Settings.budget,
+        show_default=True,
+        help="Seconds all of one submission's calls into its code may take together.",
     ),
 )
 
@@ -354,14 +399,15 @@ def grade_command(
     days: str | None,
     timeout: float,
     memory_mb: int,
+    budget: float,
 ) -> None:
     """Grade every student's folder or .zip in SUBMISSIONS into a gradebook in --out.
 
     Learner code runs in a restricted child process; the verdicts are decided outside
     it. Re-running with the same --out reuses grades whose submission is unchanged."""
-    settings = _grading_settings(days, timeout, memory_mb)
+    settings = _grading_settings(days, timeout, memory_mb, budget)
     if gradescope_bundle:
-        count = build_bundle(gradescope_bundle, settings.days, timeout, memory_mb)
+        count = build_bundle(gradescope_bundle, settings)
         click.echo(
             f"wrote {gradescope_bundle} ({count} files): upload it as the autograder "
             "of a Gradescope programming assignment"
@@ -370,9 +416,12 @@ def grade_command(
     if submissions is None or out is None:
         raise click.UsageError("give SUBMISSIONS and --out (or --gradescope-bundle FILE.zip)")
     count = len(find_submissions(submissions))
-    with click.progressbar(
-        length=count, label=f"grading {count} submissions", file=sys.stderr
-    ) as bar:
+    with (
+        stopped_by_signals(),
+        click.progressbar(
+            length=count, label=f"grading {count} submissions", file=sys.stderr
+        ) as bar,
+    ):
         grades = grade_all(submissions, out, settings, jobs, on_graded=lambda _: bar.update(1))
     exports.write_all(grades, out)
     click.echo(render.grading_text(grades, out))
@@ -383,27 +432,21 @@ def grade_command(
 @click.argument("results", type=click.Path(dir_okay=False, path_type=Path))
 @_grading_options
 def gradescope_run(
-    submission: Path, results: Path, days: str | None, timeout: float, memory_mb: int
+    submission: Path, results: Path, days: str | None, timeout: float, memory_mb: int, budget: float
 ) -> None:
     """Grade one submission inside Gradescope's container (run_autograder calls this)."""
-    settings = _grading_settings(days, timeout, memory_mb)
-    grade = grade_one("submission", submission, settings, suite_tests(settings))
+    settings = _grading_settings(days, timeout, memory_mb, budget)
+    with stopped_by_signals():
+        grade = grade_submission(submission, settings)
     exports.write_gradescope(grade, results)
     click.echo(f"{grade.score:g}/{grade.max_score:g} points, status {grade.status}")
+    if grade.note:
+        click.echo(grade.note, err=True)
 
 
 def run() -> None:
-    """The `llmroad` script: click's handling, except that Ctrl-C exits 130 (128 + SIGINT),
-    as shells expect, instead of 1."""
-    try:
-        code = main.main(prog_name="llmroad", standalone_mode=False)
-    except click.exceptions.Abort:
-        click.echo(msg(en="interrupted", ja="中断しました"), err=True)
-        sys.exit(130)
-    except click.ClickException as error:
-        error.show()
-        sys.exit(error.exit_code)
-    sys.exit(code if isinstance(code, int) else 0)  # click returns an Exit's code
+    """The `llmroad` script."""
+    main(prog_name="llmroad")
 
 
 if __name__ == "__main__":  # pragma: no cover
