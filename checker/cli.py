@@ -32,6 +32,7 @@ from checker.learner.checking import check
 from checker.learner.hints import HintRefused, next_hint
 from checker.learner.progress import Progress
 from checker.learner.workspace import NotAWorkspace, Workspace, init_workspace
+from checker.maintainer.commands import dev
 
 DEFAULT_WORKSPACE = "llmroad-work"
 
@@ -442,6 +443,9 @@ def gradescope_run(
     click.echo(f"{grade.score:g}/{grade.max_score:g} points, status {grade.status}")
     if grade.note:
         click.echo(grade.note, err=True)
+
+
+main.add_command(dev)  # the maintainers' commands (llmroad dev mutate ...)
 
 
 def run() -> None:
