@@ -203,7 +203,8 @@ def test_each_day_imports_only_the_days_it_declares(day):
 @pytest.mark.parametrize("day", AVAILABLE, ids=lambda d: d.id)
 def test_readme_teaches_every_task_in_japanese_and_english(day):
     readme = (ROOT / "exercises" / day.folder / "README.md").read_text(encoding="utf-8")
-    assert day.post_url in readme, "the README names the blog post it follows"
+    post = f"## この日の記事 / The post this day follows\n\n[{day.post_title}]({day.post_url})"
+    assert post in readme, f"the README names the blog post it follows, under one heading:\n{post}"
     assert re.search(r"[\u3040-\u30ff]", readme), "the README has a Japanese part"
     for task in day.tasks:
         assert re.search(rf"^## {re.escape(task.id)} ", readme, re.M), (
