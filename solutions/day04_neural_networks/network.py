@@ -45,7 +45,8 @@ def init_weights(fan_in: int, fan_out: int, scheme: str = "he", seed: int = 0) -
 
     scheme "he" (for layers followed by ReLU): variance 2 / fan_in.
     scheme "xavier" (Glorot): variance 2 / (fan_in + fan_out).
-    seed: the same seed gives the same weights (np.random.default_rng(seed)).
+    seed: the same seed gives the same weights, different seeds different ones; draw from a
+    generator of your own, np.random.default_rng(seed), never NumPy's global random state.
     Returns W: (fan_in, fan_out).
     """
     if scheme == "he":
@@ -102,7 +103,8 @@ def train_mlp(
 ) -> dict[str, np.ndarray]:
     """Train the two-layer MLP of mlp_loss_and_grads by full-batch gradient descent.
 
-    X: (N, D) inputs; y: (N,) int classes, V = y.max() + 1 of them.
+    X: (N, D) inputs; y: (N,) int classes, V = y.max() + 1 of them (a class absent from y
+    still counts).
     hidden: F, the number of hidden units.
     Initialisation: W1 = init_weights(D, F, "he", seed), W2 = init_weights(F, V, "xavier",
     seed + 1), b1 and b2 zeros. Then `steps` times: gradients on all N rows, one sgd_step.

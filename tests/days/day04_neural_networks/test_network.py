@@ -1050,6 +1050,8 @@ def test_train_mlp_returns_float64_parameters_of_the_documented_shapes():
 def test_train_mlp_avoids_the_common_mistakes(classes, seed):
     X = np.random.default_rng(seed).standard_normal((30, 3))
     y = np.array(classes)[np.arange(30) % len(classes)]  # V = y.max() + 1
+    start = network.train_mlp(X, y, hidden=7, steps=0, seed=seed)  # before a training crash
+    check_initialisation(start, 3, 7, max(classes) + 1, seed, y)
     params = network.train_mlp(X, y, hidden=7, lr=0.5, steps=5, seed=seed)
     check_training(params, X, y, hidden=7, lr=0.5, steps=5, seed=seed)
 
