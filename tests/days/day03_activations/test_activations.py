@@ -10,11 +10,14 @@ value check; and each common mistake of the README is named.
 
 import math
 import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 import numpy as np
 import pytest
 
 from checker.core.testing import (
+    ATOL,
     RTOL,
     assert_array,
     assert_close,
@@ -113,7 +116,7 @@ def _softmax(x, axis=-1):
 
 def _softmax_backward(dout, out, axis=-1):
     """dL/dx through the explicit Jacobian ∂out_j/∂x_k = out_j(δ_jk - out_k) of each row."""
-    dout, out = np.moveaxis(dout, axis, -1), np.moveaxis(out, axis, -1)
+    dout, out = (np.moveaxis(np.asarray(a, dtype=float), axis, -1) for a in (dout, out))
     dx = np.empty(out.shape)
     for index in np.ndindex(out.shape[:-1]):
         p = out[index]
@@ -121,7 +124,7 @@ def _softmax_backward(dout, out, axis=-1):
     return np.moveaxis(dx, -1, axis)
 
 
-# what each elementwise function returns, worked out here, keyword arguments included
+# what each function returns, worked out here, keyword arguments included
 ORACLE = {
     "sigmoid": _sigmoid,
     "sigmoid_grad": _sigmoid_grad,
@@ -133,7 +136,241 @@ ORACLE = {
     "leaky_relu_grad": _leaky_grad,
     "gelu": _gelu,
     "gelu_grad": _gelu_grad,
+    "softmax": _softmax,
+    "softmax_backward": _softmax_backward,
 }
+
+
+# ---------------------------------------------------------------- the README's mistakes
+
+
+@dataclass(eq=False)
+class Mistake:
+    """A common mistake of the README that shows in ordinary values: what it computes,
+    worked out here from the same arguments (None, or the right value, where it cannot
+    show). The ones that only show at ±1e3 have tests of their own below."""
+
+    task: str
+    function: str
+    name: str
+    computes: Callable  # (*args, **kwargs) -> the mistaken value, a list of them, or None
+    en: str
+    ja: str
+    kwargs: dict = field(default_factory=dict)  # how its own test calls the function
+
+    def __str__(self) -> str:
+        return f"{self.function}-{self.name}"
+
+    def values(self, *args, **kwargs) -> list:
+        found = self.computes(*args, **kwargs)
+        return [] if found is None else found if isinstance(found, list) else [found]
+
+
+def _gelu_grad_without_chain_factor(x, approximate=False):
+    if not approximate:
+        return None
+    t = np.tanh(C * (x + K * x**3))
+    return 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * C  # the factor (1 + 3Kx²) left out
+
+
+def _softmax_without_keepdims(x, axis=-1):
+    """On a square matrix normalised along its rows, a row statistic without
+    keepdims=True broadcasts along the columns: the max, or the sum."""
+    x = np.asarray(x, dtype=float)
+    if x.ndim != 2 or x.shape[0] != x.shape[1] or axis % 2 == 0:
+        return None
+    e_cols = np.exp(x - x.max(axis=1))  # row i's max subtracted from column i
+    e = np.exp(x - x.max(axis=1, keepdims=True))
+    return [e_cols / e_cols.sum(axis=1, keepdims=True), e / e.sum(axis=1)]
+
+
+def _softmax_of_the_whole_array(x, axis=-1):
+    e = np.exp(x - np.max(x, axis=axis, keepdims=True))  # with or without each row's shift
+    return [np.exp(x) / np.exp(x).sum(), e / e.sum()]
+
+
+MISTAKES = [
+    Mistake(
+        "3.1",
+        "sigmoid",
+        "abs_branch",
+        lambda x: _sigmoid(np.abs(x)),
+        en="sigmoid(x) is σ(|x|), at least 1/2 even for negative x: with "
+        "z = np.exp(-np.abs(x)), use 1 / (1 + z) where x >= 0 and z / (1 + z) where x < 0 "
+        "(np.where picks by the sign of x)",
+        ja="sigmoid(x) が σ(|x|) になり、負の x でも 1/2 以上です。z = np.exp(-np.abs(x)) "
+        "なら x >= 0 では 1 / (1 + z)、x < 0 では z / (1 + z) を使いましょう"
+        "(np.where で x の符号によって選びます)",
+    ),
+    Mistake(
+        "3.1",
+        "sigmoid_grad",
+        "output_form",
+        lambda x: x * (1 - x),
+        en="sigmoid_grad(x) returned x·(1 - x): s·(1 - s) is the derivative written with "
+        "the OUTPUT s = σ(x), so compute s = sigmoid(x) first",
+        ja="sigmoid_grad(x) が x·(1 - x) を返しました。s·(1 - s) は出力 s = σ(x) で書いた"
+        "微分です。先に s = sigmoid(x) を計算しましょう",
+    ),
+    Mistake(
+        "3.2",
+        "tanh",
+        "half_argument",
+        lambda x: _tanh(np.asarray(x) / 2),
+        en="tanh(x) returned 2σ(x) - 1, which is tanh(x/2): the identity is "
+        "tanh(x) = 2σ(2x) - 1, with 2x inside the sigmoid",
+        ja="tanh(x) が 2σ(x) - 1、つまり tanh(x/2) を返しました。正しい恒等式は "
+        "tanh(x) = 2σ(2x) - 1 で、sigmoid の中は 2x です",
+    ),
+    Mistake(
+        "3.2",
+        "tanh_grad",
+        "unsquared",
+        lambda x: 1 - _tanh(x),
+        en="tanh_grad(x) returned 1 - tanh(x): the derivative is 1 - tanh(x)², "
+        "with the tanh squared",
+        ja="tanh_grad(x) が 1 - tanh(x) を返しました。微分は tanh を 2 乗した 1 - tanh(x)² です",
+    ),
+    Mistake(
+        "3.3",
+        "relu_grad",
+        "one_at_kink",
+        lambda x: (np.asarray(x) >= 0).astype(float),
+        en="relu_grad(0) is 1, but this course defines relu'(0) = 0: compare x > 0, not x >= 0",
+        ja="relu_grad(0) が 1 ですが、このコースでは relu'(0) = 0 と決めています。"
+        "x >= 0 ではなく x > 0 で比べましょう",
+    ),
+    *(
+        Mistake(
+            "3.4",
+            name,
+            "fixed_slope",
+            lambda x, slope=0.01, oracle=oracle: oracle(x, slope=0.01),
+            en=f"{name}(x, slope=0.2) used the slope 0.01: use the `slope` argument, "
+            "not a hard-coded 0.01 (0.01 is only its default)",
+            ja=f"{name}(x, slope=0.2) が傾き 0.01 を使いました。0.01 を書き込まず、"
+            "引数 `slope` を使いましょう(0.01 はその既定値にすぎません)",
+            kwargs={"slope": 0.2},
+        )
+        for name, oracle in [("leaky_relu", _leaky), ("leaky_relu_grad", _leaky_grad)]
+    ),
+    Mistake(
+        "3.4",
+        "leaky_relu",
+        "wrong_side",
+        lambda x, slope=0.01: np.where(np.asarray(x) > 0, slope * np.asarray(x), x),
+        en="leaky_relu scaled the positive inputs and kept the negative ones: the slope "
+        "belongs to x <= 0, np.where(x > 0, x, slope * x)",
+        ja="leaky_relu が正の入力に傾きを掛け、負の入力をそのまま返しました。傾きを掛けるのは "
+        "x <= 0 の側です: np.where(x > 0, x, slope * x)",
+        kwargs={"slope": 0.2},
+    ),
+    Mistake(
+        "3.4",
+        "leaky_relu_grad",
+        "one_at_kink",
+        lambda x, slope=0.01: np.where(np.asarray(x) >= 0, 1.0, slope),
+        en="leaky_relu_grad(0) is 1, but the derivative at the kink is defined as `slope` "
+        "(as relu'(0) = 0 is slope 0): compare x > 0, not x >= 0",
+        ja="leaky_relu_grad(0) が 1 ですが、折れ目での微分は `slope` と決めています"
+        "(relu'(0) = 0 は slope = 0 の場合)。x >= 0 ではなく x > 0 で比べましょう",
+        kwargs={"slope": 0.2},
+    ),
+    Mistake(
+        "3.5",
+        "gelu",
+        "erf_of_x",
+        lambda x, approximate=False: None if approximate else 0.5 * x * (1 + _each(math.erf, x)),
+        en="gelu(x) used erf(x): the normal CDF is Φ(x) = (1 + erf(x / √2)) / 2, "
+        "so divide by np.sqrt(2) inside erf",
+        ja="gelu(x) が erf(x) を使っています。標準正規分布の累積分布関数は "
+        "Φ(x) = (1 + erf(x / √2)) / 2 なので、erf の中で np.sqrt(2) で割りましょう",
+    ),
+    *(
+        Mistake(
+            "3.5",
+            name,
+            "ignores_approximate",
+            lambda x, approximate=False, oracle=oracle: oracle(x),
+            en=f"{name}(x, approximate=True) returned the exact erf form: with "
+            "approximate=True use the tanh formula 0.5·x·(1 + tanh(√(2/π)(x + 0.044715x³)))",
+            ja=f"{name}(x, approximate=True) が erf を使う厳密形を返しました。"
+            "approximate=True のときは tanh の式 0.5·x·(1 + tanh(√(2/π)(x + 0.044715x³))) "
+            "を使いましょう",
+            kwargs={"approximate": True},
+        )
+        for name, oracle in [("gelu", _gelu), ("gelu_grad", _gelu_grad)]
+    ),
+    Mistake(
+        "3.5",
+        "gelu_grad",
+        "no_product_rule",
+        lambda x, approximate=False: None if approximate else _cdf(x),
+        en="gelu_grad(x) returned Φ(x) alone: GELU(x) = x·Φ(x) is a product, so its "
+        "derivative is Φ(x) + x·φ(x), with φ(x) = exp(-x²/2) / √(2π)",
+        ja="gelu_grad(x) が Φ(x) だけを返しました。GELU(x) = x·Φ(x) は積なので、積の微分法則"
+        "により微分は Φ(x) + x·φ(x) です(φ(x) = exp(-x²/2) / √(2π))",
+    ),
+    Mistake(
+        "3.5",
+        "gelu_grad",
+        "no_chain_factor",
+        _gelu_grad_without_chain_factor,
+        en="gelu_grad(x, approximate=True) left out the chain-rule factor of the tanh's "
+        "argument: d/dx √(2/π)(x + 0.044715x³) = √(2/π)(1 + 3·0.044715x²)",
+        ja="gelu_grad(x, approximate=True) で、tanh の引数の微分(連鎖律の因子)が抜けています。"
+        "d/dx √(2/π)(x + 0.044715x³) = √(2/π)(1 + 3·0.044715x²) を掛けましょう",
+        kwargs={"approximate": True},
+    ),
+    Mistake(
+        "3.6",
+        "softmax",
+        "no_keepdims",
+        _softmax_without_keepdims,
+        en="softmax of a square matrix mixed rows and columns: x.max(axis=axis) and "
+        ".sum(axis=axis) drop the axis, so each row's result broadcasts along the columns; "
+        "pass keepdims=True to both",
+        ja="正方行列の softmax で行と列が混ざりました。x.max(axis=axis) や .sum(axis=axis) は"
+        "軸を消すので、行ごとの値が列の方向にブロードキャストされます。どちらにも "
+        "keepdims=True を付けましょう",
+    ),
+    Mistake(
+        "3.6",
+        "softmax",
+        "whole_array",
+        _softmax_of_the_whole_array,
+        en="the whole output of softmax sums to 1, rather than each row: sum along `axis` "
+        "with keepdims=True, e.sum(axis=axis, keepdims=True)",
+        ja="softmax の出力が行ごとではなく全体で和 1 になっています。"
+        "e.sum(axis=axis, keepdims=True) のように `axis` に沿って和をとりましょう",
+    ),
+    Mistake(
+        "3.6",
+        "softmax_backward",
+        "whole_array",
+        lambda dout, out, axis=-1: out * (dout - np.sum(dout * out)),
+        en="softmax_backward summed dout·out over the whole array: the sum belongs to each "
+        "row, np.sum(dout * out, axis=axis, keepdims=True)",
+        ja="softmax_backward が dout·out を配列全体で合計しました。和は行ごとに "
+        "np.sum(dout * out, axis=axis, keepdims=True) ととります",
+    ),
+    Mistake(
+        "3.6",
+        "softmax_backward",
+        "elementwise",
+        lambda dout, out, axis=-1: out * dout,
+        en="softmax_backward returned out·dout, as if softmax were elementwise: every "
+        "output depends on every input of its row, so subtract the row's Σ dout·out, "
+        "out * (dout - Σ dout·out)",
+        ja="softmax_backward が out·dout を返しました。softmax は要素ごとの関数ではなく、"
+        "各出力が行のすべての入力に依存します。行の Σ dout·out を引いて "
+        "out * (dout - Σ dout·out) としましょう",
+    ),
+]
+
+
+def _mistakes_of(task):
+    return [m for m in MISTAKES if m.task == task]
 
 
 # ---------------------------------------------------------------- shared checks
@@ -152,32 +389,71 @@ def _away_from_zero(rng, shape, gap=0.1):
     return np.sign(x) * (gap + np.abs(x))
 
 
+def _generated(name, rng, dtype=np.float64):
+    """Arguments for one call of `name` on generated data: a square matrix, so a row
+    statistic that lost its axis cannot hide behind a shape error."""
+    x = _random(rng, (4, 4))
+    if name == "softmax_backward":
+        return rng.standard_normal((4, 4)).astype(dtype), _softmax(x).astype(dtype)
+    return (x.astype(dtype),)
+
+
 def _on_random(name):
-    return msg(en=f"{name}(x) of random x", ja=f"ランダムな x に対する {name}(x)")
+    return msg(en=f"{name} of random data", ja=f"ランダムなデータに対する {name}")
 
 
-def _check_leaves_input_alone(name, rng, **kwargs):
-    x = _random(rng, (3, 4))
-    out = assert_inputs_unchanged(getattr(act, name), x, **kwargs)
-    assert_close(out, ORACLE[name](x, **kwargs), _on_random(name))
+def _assert_not_mistaken(out, expected, mistake, args, kwargs):
+    """Name `mistake` when `out` is what it computes (and that differs from `expected`)."""
+    for wrong in mistake.values(*args, **kwargs):
+        if not np.allclose(wrong, expected, rtol=RTOL, atol=ATOL):  # it shows on these args
+            assert_not_mistake(out, wrong, msg(en=mistake.en, ja=mistake.ja))
 
 
-def _check_returns_float64(name, **kwargs):
+def _assert_value(name, out, args, what, rtol=RTOL, **kwargs):
+    """`out` of name(*args, **kwargs) equals the oracle's value; a README mistake that would
+    give another value on these arguments is named first, whichever test meets it."""
+    expected = ORACLE[name](*args, **kwargs)
+    for mistake in MISTAKES:
+        if mistake.function == name:
+            _assert_not_mistaken(out, expected, mistake, args, kwargs)
+    assert_close(out, expected, what, rtol=rtol)
+
+
+def _check_leaves_inputs_alone(name, rng, **kwargs):
+    args = _generated(name, rng)
+    out = assert_inputs_unchanged(getattr(act, name), *args, **kwargs)
+    _assert_value(name, out, args, _on_random(name), **kwargs)
+
+
+def _check_returns_float64(name, rng, **kwargs):
     """float32 and integer input come back as float64 arrays of the input's shape, with
     the values of a float64 computation."""
-    function = getattr(act, name)
-    x32 = np.array([[-2.5, -0.7, 0.0], [0.3, 1.0, 2.2]], dtype=np.float32)
-    ints = np.array([[-3, -1], [0, 2]])
-    for x, what in [(x32, f"{name}(x_float32)"), (ints, f"{name}(x_int)")]:
-        out = function(x, **kwargs)
+    calls = [(_generated(name, rng, np.float32), f"{name}(float32_input)")]
+    if name != "softmax_backward":
+        calls.append(((np.array([[-3, -1, 0], [0, 2, 5]]),), f"{name}(int_input)"))
+    for args, what in calls:
+        out = getattr(act, name)(*args, **kwargs)
         assert not (isinstance(out, np.ndarray) and out.dtype == bool), msg(
             en=f"{what} returned booleans (True/False): turn the comparison into 0.0 and 1.0 "
             "with .astype(float)",
             ja=f"{what} が真偽値 (True/False) を返しました。比較の結果は .astype(float) で "
             "0.0 と 1.0 に変換しましょう",
         )
-        assert_array(out, x.shape, what)
-        assert_close(out, ORACLE[name](x, **kwargs), what, rtol=PROMOTED_RTOL)
+        assert_array(out, args[0].shape, what)
+        _assert_value(name, out, args, what, rtol=PROMOTED_RTOL, **kwargs)
+
+
+def _check_not_the_mistake(mistake, rng):
+    args = _generated(mistake.function, rng)
+    expected = ORACLE[mistake.function](*args, **mistake.kwargs)
+    visible = [w for w in mistake.values(*args, **mistake.kwargs) if not np.allclose(w, expected)]
+    assert visible, msg(
+        en=f"test bug: the data cannot show the mistake {mistake}",
+        ja=f"テストの不具合: このデータでは間違い {mistake} が現れません",
+    )
+    out = getattr(act, mistake.function)(*args, **mistake.kwargs)
+    _assert_not_mistaken(out, expected, mistake, args, mistake.kwargs)
+    _assert_value(mistake.function, out, args, _on_random(mistake.function), **mistake.kwargs)
 
 
 def _watching_overflow(fn, *args, **kwargs):
@@ -218,14 +494,14 @@ def _assert_stable(fn, x, expected, what, *, en, ja, **kwargs):
 @pytest.mark.checks("inputs")
 @pytest.mark.parametrize("name", ["sigmoid", "sigmoid_grad"])
 def test_sigmoid_leaves_its_input_alone(name, rng):
-    _check_leaves_input_alone(name, rng)
+    _check_leaves_inputs_alone(name, rng)
 
 
 @pytest.mark.task("3.1")
 @pytest.mark.checks("types")
 @pytest.mark.parametrize("name", ["sigmoid", "sigmoid_grad"])
-def test_sigmoid_returns_float64_of_the_input_shape(name):
-    _check_returns_float64(name)
+def test_sigmoid_returns_float64_of_the_input_shape(name, rng):
+    _check_returns_float64(name, rng)
 
 
 @pytest.mark.task("3.1")
@@ -249,26 +525,6 @@ def test_sigmoid_never_exponentiates_a_large_positive_number():
 
 @pytest.mark.task("3.1")
 @pytest.mark.checks("mistake")
-def test_sigmoid_picks_the_branch_by_the_sign_of_x(rng):
-    x = _random(rng, (2, 5))
-    out = act.sigmoid(x)
-    assert_not_mistake(
-        out,
-        _sigmoid(np.abs(x)),
-        msg(
-            en="sigmoid(x) is σ(|x|), at least 1/2 even for negative x: with "
-            "z = np.exp(-np.abs(x)), use 1 / (1 + z) where x >= 0 and z / (1 + z) where x < 0 "
-            "(np.where picks by the sign of x)",
-            ja="sigmoid(x) が σ(|x|) になり、負の x でも 1/2 以上です。z = np.exp(-np.abs(x)) "
-            "なら x >= 0 では 1 / (1 + z)、x < 0 では z / (1 + z) を使いましょう"
-            "(np.where で x の符号によって選びます)",
-        ),
-    )
-    assert_close(out, _sigmoid(x), _on_random("sigmoid"))
-
-
-@pytest.mark.task("3.1")
-@pytest.mark.checks("mistake")
 def test_sigmoid_grad_is_finite_at_plus_minus_1e3():
     # σ'(-720) = σ(-720)·σ(720) = e^-720, but e^720 / (1 + e^720)² is inf / inf = NaN
     _assert_stable(
@@ -286,20 +542,9 @@ def test_sigmoid_grad_is_finite_at_plus_minus_1e3():
 
 @pytest.mark.task("3.1")
 @pytest.mark.checks("mistake")
-def test_sigmoid_grad_takes_the_sigmoid_first(rng):
-    x = _random(rng, (2, 5))
-    grad = act.sigmoid_grad(x)
-    assert_not_mistake(
-        grad,
-        x * (1 - x),
-        msg(
-            en="sigmoid_grad(x) returned x·(1 - x): s·(1 - s) is the derivative written with "
-            "the OUTPUT s = σ(x), so compute s = sigmoid(x) first",
-            ja="sigmoid_grad(x) が x·(1 - x) を返しました。s·(1 - s) は出力 s = σ(x) で書いた"
-            "微分です。先に s = sigmoid(x) を計算しましょう",
-        ),
-    )
-    assert_close(grad, _sigmoid_grad(x), _on_random("sigmoid_grad"))
+@pytest.mark.parametrize("mistake", _mistakes_of("3.1"), ids=str)
+def test_sigmoid_is_not_a_common_mistake(mistake, rng):
+    _check_not_the_mistake(mistake, rng)
 
 
 @pytest.mark.task("3.1")
@@ -316,7 +561,7 @@ def test_sigmoid_of_random_values_is_point_symmetric(rng):
     x = 4.0 * rng.standard_normal((2, 3, 4))
     out = act.sigmoid(x)
     assert_array(out, x.shape, "sigmoid(x)")
-    assert_close(out, _sigmoid(x), _on_random("sigmoid"))
+    _assert_value("sigmoid", out, (x,), _on_random("sigmoid"))
     assert_close(
         act.sigmoid(-x),
         1.0 - out,
@@ -332,7 +577,7 @@ def test_sigmoid_grad_matches_finite_differences(rng):
     x = 3.0 * rng.standard_normal((3, 4))
     w = rng.standard_normal((3, 4))  # loss L = Σ w·σ(x), so dL/dx = w·σ'(x)
     grad = act.sigmoid_grad(x)
-    assert_close(grad, _sigmoid_grad(x), _on_random("sigmoid_grad"))
+    _assert_value("sigmoid_grad", grad, (x,), _on_random("sigmoid_grad"))
     assert_grad_close(w * grad, lambda: np.sum(w * _sigmoid(x)), x, "w*sigmoid_grad(x)")
 
 
@@ -343,14 +588,14 @@ def test_sigmoid_grad_matches_finite_differences(rng):
 @pytest.mark.checks("inputs")
 @pytest.mark.parametrize("name", ["tanh", "tanh_grad"])
 def test_tanh_leaves_its_input_alone(name, rng):
-    _check_leaves_input_alone(name, rng)
+    _check_leaves_inputs_alone(name, rng)
 
 
 @pytest.mark.task("3.2")
 @pytest.mark.checks("types")
 @pytest.mark.parametrize("name", ["tanh", "tanh_grad"])
-def test_tanh_returns_float64_of_the_input_shape(name):
-    _check_returns_float64(name)
+def test_tanh_returns_float64_of_the_input_shape(name, rng):
+    _check_returns_float64(name, rng)
 
 
 @pytest.mark.task("3.2")
@@ -372,38 +617,9 @@ def test_tanh_is_finite_at_plus_minus_1e3():
 
 @pytest.mark.task("3.2")
 @pytest.mark.checks("mistake")
-def test_tanh_doubles_the_input_of_the_sigmoid(rng):
-    x = _random(rng, (2, 5))
-    out = act.tanh(x)
-    assert_not_mistake(
-        out,
-        _tanh(x / 2),
-        msg(
-            en="tanh(x) returned 2σ(x) - 1, which is tanh(x/2): the identity is "
-            "tanh(x) = 2σ(2x) - 1, with 2x inside the sigmoid",
-            ja="tanh(x) が 2σ(x) - 1、つまり tanh(x/2) を返しました。正しい恒等式は "
-            "tanh(x) = 2σ(2x) - 1 で、sigmoid の中は 2x です",
-        ),
-    )
-    assert_close(out, _tanh(x), _on_random("tanh"))
-
-
-@pytest.mark.task("3.2")
-@pytest.mark.checks("mistake")
-def test_tanh_grad_squares_the_tanh(rng):
-    x = _random(rng, (2, 5))
-    grad = act.tanh_grad(x)
-    assert_not_mistake(
-        grad,
-        1 - _tanh(x),
-        msg(
-            en="tanh_grad(x) returned 1 - tanh(x): the derivative is 1 - tanh(x)², "
-            "with the tanh squared",
-            ja="tanh_grad(x) が 1 - tanh(x) を返しました。微分は tanh を 2 乗した "
-            "1 - tanh(x)² です",
-        ),
-    )
-    assert_close(grad, _tanh_grad(x), _on_random("tanh_grad"))
+@pytest.mark.parametrize("mistake", _mistakes_of("3.2"), ids=str)
+def test_tanh_is_not_a_common_mistake(mistake, rng):
+    _check_not_the_mistake(mistake, rng)
 
 
 @pytest.mark.task("3.2")
@@ -428,7 +644,7 @@ def test_tanh_of_random_values_is_odd(rng):
     x = 3.0 * rng.standard_normal((2, 3, 4))
     out = act.tanh(x)
     assert_array(out, x.shape, "tanh(x)")
-    assert_close(out, _tanh(x), _on_random("tanh"))
+    _assert_value("tanh", out, (x,), _on_random("tanh"))
     assert_close(
         act.tanh(-x),
         -out,
@@ -441,7 +657,7 @@ def test_tanh_grad_matches_finite_differences(rng):
     x = 2.0 * rng.standard_normal((4, 3))
     w = rng.standard_normal((4, 3))  # L = Σ w·tanh(x)
     grad = act.tanh_grad(x)
-    assert_close(grad, _tanh_grad(x), _on_random("tanh_grad"))
+    _assert_value("tanh_grad", grad, (x,), _on_random("tanh_grad"))
     assert_grad_close(w * grad, lambda: np.sum(w * np.tanh(x)), x, "w*tanh_grad(x)")
 
 
@@ -452,14 +668,14 @@ def test_tanh_grad_matches_finite_differences(rng):
 @pytest.mark.checks("inputs")
 @pytest.mark.parametrize("name", ["relu", "relu_grad"])
 def test_relu_leaves_its_input_alone(name, rng):
-    _check_leaves_input_alone(name, rng)
+    _check_leaves_inputs_alone(name, rng)
 
 
 @pytest.mark.task("3.3")
 @pytest.mark.checks("types")
 @pytest.mark.parametrize("name", ["relu", "relu_grad"])
-def test_relu_returns_float64_of_the_input_shape(name):
-    _check_returns_float64(name)
+def test_relu_returns_float64_of_the_input_shape(name, rng):
+    _check_returns_float64(name, rng)
 
 
 @pytest.mark.task("3.3")
@@ -473,19 +689,9 @@ def test_relu_takes_a_list_of_ints():
 
 @pytest.mark.task("3.3")
 @pytest.mark.checks("mistake")
-def test_relu_grad_is_zero_at_the_kink(rng):
-    x = _random(rng, (2, 5))  # holds 0
-    grad = act.relu_grad(x)
-    assert_not_mistake(
-        grad,
-        (x >= 0).astype(float),
-        msg(
-            en="relu_grad(0) is 1, but this course defines relu'(0) = 0: compare x > 0, not x >= 0",
-            ja="relu_grad(0) が 1 ですが、このコースでは relu'(0) = 0 と決めています。"
-            "x >= 0 ではなく x > 0 で比べましょう",
-        ),
-    )
-    assert_close(grad, _relu_grad(x), _on_random("relu_grad"))
+@pytest.mark.parametrize("mistake", _mistakes_of("3.3"), ids=str)
+def test_relu_is_not_a_common_mistake(mistake, rng):
+    _check_not_the_mistake(mistake, rng)
 
 
 @pytest.mark.task("3.3")
@@ -502,7 +708,7 @@ def test_relu_of_random_values_up_to_1e3(rng):
     x = 1e3 * rng.standard_normal((2, 3, 4))
     out = act.relu(x)
     assert_array(out, x.shape, "relu(x)")
-    assert_close(out, _relu(x), _on_random("relu"))
+    _assert_value("relu", out, (x,), _on_random("relu"))
 
 
 @pytest.mark.task("3.3")
@@ -512,9 +718,9 @@ def test_relu_returns_a_new_array_even_when_nothing_changes(rng):
     assert_close(out, x, msg(en="relu(x) of positive x", ja="正の x に対する relu(x)"))
     assert not np.shares_memory(out, x), msg(
         en="relu returned its input array itself: return a new array (np.maximum makes one), "
-        "so a caller who changes the result does not change x",
+        "so that changing the result never changes x",
         ja="relu が入力の配列そのものを返しました。新しい配列を返しましょう(np.maximum は"
-        "新しい配列を作ります)。結果を書き換えたときに x まで変わらないようにするためです",
+        "新しい配列を作ります)。結果を書き換えても x が変わらないようにするためです",
     )
 
 
@@ -523,7 +729,7 @@ def test_relu_grad_matches_finite_differences_away_from_the_kink(rng):
     x = _away_from_zero(rng, (3, 4))
     w = rng.standard_normal((3, 4))  # L = Σ w·max(x, 0)
     grad = act.relu_grad(x)
-    assert_close(grad, _relu_grad(x), _on_random("relu_grad"))
+    _assert_value("relu_grad", grad, (x,), _on_random("relu_grad"))
     assert_grad_close(w * grad, lambda: np.sum(w * np.maximum(x, 0.0)), x, "w*relu_grad(x)")
 
 
@@ -535,69 +741,21 @@ def test_relu_grad_matches_finite_differences_away_from_the_kink(rng):
 @pytest.mark.parametrize("name", ["leaky_relu", "leaky_relu_grad"])
 @pytest.mark.parametrize("slope", [0.01, 0.2])
 def test_leaky_relu_leaves_its_input_alone(name, slope, rng):
-    _check_leaves_input_alone(name, rng, slope=slope)
+    _check_leaves_inputs_alone(name, rng, slope=slope)
 
 
 @pytest.mark.task("3.4")
 @pytest.mark.checks("types")
 @pytest.mark.parametrize("name", ["leaky_relu", "leaky_relu_grad"])
-def test_leaky_relu_returns_float64_of_the_input_shape(name):
-    _check_returns_float64(name, slope=0.2)
+def test_leaky_relu_returns_float64_of_the_input_shape(name, rng):
+    _check_returns_float64(name, rng, slope=0.2)
 
 
 @pytest.mark.task("3.4")
 @pytest.mark.checks("mistake")
-def test_leaky_relu_uses_the_slope_it_is_given(rng):
-    x = _random(rng, (2, 5))
-    for name, oracle in [("leaky_relu", _leaky), ("leaky_relu_grad", _leaky_grad)]:
-        out = getattr(act, name)(x, slope=0.2)
-        assert_not_mistake(
-            out,
-            oracle(x, slope=0.01),
-            msg(
-                en=f"{name}(x, slope=0.2) used the slope 0.01: use the `slope` argument, "
-                "not a hard-coded 0.01 (0.01 is only its default)",
-                ja=f"{name}(x, slope=0.2) が傾き 0.01 を使いました。0.01 を書き込まず、"
-                "引数 `slope` を使いましょう(0.01 はその既定値にすぎません)",
-            ),
-        )
-        assert_close(out, oracle(x, slope=0.2), f"{name}(x,slope=0.2)")
-
-
-@pytest.mark.task("3.4")
-@pytest.mark.checks("mistake")
-def test_leaky_relu_scales_the_negative_side(rng):
-    x = _random(rng, (2, 5))
-    out = act.leaky_relu(x, slope=0.2)
-    assert_not_mistake(
-        out,
-        np.where(x > 0, 0.2 * x, x),
-        msg(
-            en="leaky_relu scaled the positive inputs and kept the negative ones: the slope "
-            "belongs to x <= 0, np.where(x > 0, x, slope * x)",
-            ja="leaky_relu が正の入力に傾きを掛け、負の入力をそのまま返しました。傾きを掛けるのは"
-            " x <= 0 の側です: np.where(x > 0, x, slope * x)",
-        ),
-    )
-    assert_close(out, _leaky(x, slope=0.2), "leaky_relu(x,slope=0.2)")
-
-
-@pytest.mark.task("3.4")
-@pytest.mark.checks("mistake")
-def test_leaky_relu_grad_is_the_slope_at_the_kink(rng):
-    x = _random(rng, (2, 5))  # holds 0
-    grad = act.leaky_relu_grad(x, slope=0.2)
-    assert_not_mistake(
-        grad,
-        np.where(x >= 0, 1.0, 0.2),
-        msg(
-            en="leaky_relu_grad(0) is 1, but the derivative at the kink is defined as `slope` "
-            "(as relu'(0) = 0 is slope 0): compare x > 0, not x >= 0",
-            ja="leaky_relu_grad(0) が 1 ですが、折れ目での微分は `slope` と決めています"
-            "(relu'(0) = 0 は slope = 0 の場合)。x >= 0 ではなく x > 0 で比べましょう",
-        ),
-    )
-    assert_close(grad, _leaky_grad(x, slope=0.2), "leaky_relu_grad(x,slope=0.2)")
+@pytest.mark.parametrize("mistake", _mistakes_of("3.4"), ids=str)
+def test_leaky_relu_is_not_a_common_mistake(mistake, rng):
+    _check_not_the_mistake(mistake, rng)
 
 
 @pytest.mark.task("3.4")
@@ -637,20 +795,17 @@ def test_leaky_relu_with_slope_0_is_relu_and_with_slope_1_the_identity(rng):
 
 
 @pytest.mark.task("3.4")
-def test_leaky_relu_of_random_values_and_slope(rng):
+@pytest.mark.parametrize("name", ["leaky_relu", "leaky_relu_grad"])
+def test_leaky_relu_of_random_values_and_slope(name, rng):
     x = _random(rng, (2, 3, 4))
     slope = rng.uniform(0.05, 0.5)
-    for name, oracle in [("leaky_relu", _leaky), ("leaky_relu_grad", _leaky_grad)]:
-        out = getattr(act, name)(x, slope)
-        assert_array(out, x.shape, f"{name}(x,slope)")
-        assert_close(
-            out,
-            oracle(x, slope),
-            msg(
-                en=f"{name}(x, slope) of random x and slope {num(slope)}",
-                ja=f"ランダムな x と slope {num(slope)} に対する {name}(x, slope)",
-            ),
-        )
+    out = getattr(act, name)(x, slope)
+    assert_array(out, x.shape, f"{name}(x,slope)")
+    what = msg(
+        en=f"{name}(x, slope) of random x and slope {num(slope)}",
+        ja=f"ランダムな x と slope {num(slope)} に対する {name}(x, slope)",
+    )
+    _assert_value(name, out, (x,), what, slope=slope)
 
 
 @pytest.mark.task("3.4")
@@ -658,7 +813,7 @@ def test_leaky_relu_grad_matches_finite_differences_away_from_the_kink(rng):
     x = _away_from_zero(rng, (4, 3))
     w = rng.standard_normal((4, 3))  # L = Σ w·leaky(x)
     grad = act.leaky_relu_grad(x, slope=0.1)
-    assert_close(grad, _leaky_grad(x, slope=0.1), "leaky_relu_grad(x,slope=0.1)")
+    _assert_value("leaky_relu_grad", grad, (x,), "leaky_relu_grad(x,slope=0.1)", slope=0.1)
     assert_grad_close(
         w * grad,
         lambda: np.sum(w * np.where(x > 0, x, 0.1 * x)),
@@ -675,92 +830,22 @@ def test_leaky_relu_grad_matches_finite_differences_away_from_the_kink(rng):
 @pytest.mark.parametrize("name", ["gelu", "gelu_grad"])
 @pytest.mark.parametrize("approximate", [False, True])
 def test_gelu_leaves_its_input_alone(name, approximate, rng):
-    _check_leaves_input_alone(name, rng, approximate=approximate)
+    _check_leaves_inputs_alone(name, rng, approximate=approximate)
 
 
 @pytest.mark.task("3.5")
 @pytest.mark.checks("types")
 @pytest.mark.parametrize("name", ["gelu", "gelu_grad"])
 @pytest.mark.parametrize("approximate", [False, True])
-def test_gelu_returns_float64_of_the_input_shape(name, approximate):
-    _check_returns_float64(name, approximate=approximate)
+def test_gelu_returns_float64_of_the_input_shape(name, approximate, rng):
+    _check_returns_float64(name, rng, approximate=approximate)
 
 
 @pytest.mark.task("3.5")
 @pytest.mark.checks("mistake")
-def test_gelu_divides_by_root_2_inside_erf(rng):
-    x = _random(rng, (2, 5))
-    out = act.gelu(x)
-    erf_of_x = _each(lambda v: 0.5 * v * (1 + math.erf(v)), x)
-    assert_not_mistake(
-        out,
-        erf_of_x,
-        msg(
-            en="gelu(x) used erf(x): the normal CDF is Φ(x) = (1 + erf(x / √2)) / 2, "
-            "so divide by np.sqrt(2) inside erf",
-            ja="gelu(x) が erf(x) を使っています。標準正規分布の累積分布関数は "
-            "Φ(x) = (1 + erf(x / √2)) / 2 なので、erf の中で np.sqrt(2) で割りましょう",
-        ),
-    )
-    assert_close(out, _gelu(x), _on_random("gelu"))
-
-
-@pytest.mark.task("3.5")
-@pytest.mark.checks("mistake")
-def test_gelu_follows_the_approximate_flag():
-    # the two forms differ by up to 4.7e-4 on [-3, 3], far above the tolerance
-    x = np.linspace(-3.0, 3.0, 13)
-    for name, oracle in [("gelu", _gelu), ("gelu_grad", _gelu_grad)]:
-        out = getattr(act, name)(x, approximate=True)
-        assert_not_mistake(
-            out,
-            oracle(x),
-            msg(
-                en=f"{name}(x, approximate=True) returned the exact erf form: with "
-                "approximate=True use the tanh formula 0.5·x·(1 + tanh(√(2/π)(x + 0.044715x³)))",
-                ja=f"{name}(x, approximate=True) が erf を使う厳密形を返しました。"
-                "approximate=True のときは tanh の式 0.5·x·(1 + tanh(√(2/π)(x + 0.044715x³))) "
-                "を使いましょう",
-            ),
-        )
-        assert_close(out, oracle(x, approximate=True), f"{name}(x,approximate=True)")
-
-
-@pytest.mark.task("3.5")
-@pytest.mark.checks("mistake")
-def test_gelu_grad_uses_the_product_rule(rng):
-    x = _random(rng, (2, 5))
-    grad = act.gelu_grad(x)
-    assert_not_mistake(
-        grad,
-        _cdf(x),
-        msg(
-            en="gelu_grad(x) returned Φ(x) alone: GELU(x) = x·Φ(x) is a product, so its "
-            "derivative is Φ(x) + x·φ(x), with φ(x) = exp(-x²/2) / √(2π)",
-            ja="gelu_grad(x) が Φ(x) だけを返しました。GELU(x) = x·Φ(x) は積なので、微分は "
-            "積の微分法則により Φ(x) + x·φ(x) です(φ(x) = exp(-x²/2) / √(2π))",
-        ),
-    )
-    assert_close(grad, _gelu_grad(x), _on_random("gelu_grad"))
-
-
-@pytest.mark.task("3.5")
-@pytest.mark.checks("mistake")
-def test_gelu_grad_tanh_form_applies_the_chain_rule(rng):
-    x = _random(rng, (2, 5))
-    grad = act.gelu_grad(x, approximate=True)
-    t = np.tanh(C * (x + K * x**3))
-    assert_not_mistake(
-        grad,
-        0.5 * (1 + t) + 0.5 * x * (1 - t * t) * C,
-        msg(
-            en="gelu_grad(x, approximate=True) left out the chain-rule factor of the tanh's "
-            "argument: d/dx √(2/π)(x + 0.044715x³) = √(2/π)(1 + 3·0.044715x²)",
-            ja="gelu_grad(x, approximate=True) で、tanh の引数の微分(連鎖律の因子)が抜けています。"
-            "d/dx √(2/π)(x + 0.044715x³) = √(2/π)(1 + 3·0.044715x²) を掛けましょう",
-        ),
-    )
-    assert_close(grad, _gelu_grad(x, approximate=True), "gelu_grad(x,approximate=True)")
+@pytest.mark.parametrize("mistake", _mistakes_of("3.5"), ids=str)
+def test_gelu_is_not_a_common_mistake(mistake, rng):
+    _check_not_the_mistake(mistake, rng)
 
 
 @pytest.mark.task("3.5")
@@ -768,31 +853,25 @@ def test_gelu_at_known_points_in_both_forms():
     # GELU(0) = 0·Φ(0) = 0;  GELU(±1) = ±Φ(±1);  ±1e3: Φ = 1 or 0, so 1e3 and 0
     # GELU'(0) = 1/2 + 0 = 1/2 (tanh form: 0.5·(1 + tanh 0) = 1/2);  GELU'(±1e3) = 1 and 0
     x = np.array([0.0, 1.0, -1.0, 1e3, -1e3])
-    gelu_at = [0.0, _cdf(1.0), -_cdf(-1.0), 1e3, 0.0]
-    pdf1 = _pdf(1.0)
-    grad_at = [0.5, _cdf(1.0) + pdf1, _cdf(-1.0) - pdf1, 1.0, 0.0]
+    pdf1 = float(_pdf(1.0))
+    cdf1, cdf_1 = float(_cdf(1.0)), float(_cdf(-1.0))
+    assert_close(act.gelu(x), [0.0, cdf1, -cdf_1, 1e3, 0.0], "gelu([0,1,-1,1e3,-1e3])")
+    grad_at = [0.5, cdf1 + pdf1, cdf_1 - pdf1, 1.0, 0.0]
+    assert_close(act.gelu_grad(x), grad_at, "gelu_grad([0,1,-1,1e3,-1e3])")
     for approximate in (False, True):
         form = f"approximate={approximate}"
-        _assert_stable(
-            act.gelu,
-            x[[0, 3, 4]],
-            [0.0, 1e3, 0.0],
-            f"gelu([0,1e3,-1e3],{form})",
-            en="GELU(0) = 0, GELU(1e3) = 1e3 and GELU(-1e3) = 0 in both forms",
-            ja="どちらの形でも GELU(0) = 0、GELU(1e3) = 1e3、GELU(-1e3) = 0 です",
-            approximate=approximate,
-        )
-        _assert_stable(
-            act.gelu_grad,
-            x[[0, 3, 4]],
-            [0.5, 1.0, 0.0],
-            f"gelu_grad([0,1e3,-1e3],{form})",
-            en="GELU'(0) = 0.5, GELU'(1e3) = 1 and GELU'(-1e3) = 0 in both forms",
-            ja="どちらの形でも GELU'(0) = 0.5、GELU'(1e3) = 1、GELU'(-1e3) = 0 です",
-            approximate=approximate,
-        )
-    assert_close(act.gelu(x), gelu_at, "gelu([0,1,-1,1e3,-1e3])")
-    assert_close(act.gelu_grad(x), grad_at, "gelu_grad([0,1,-1,1e3,-1e3])")
+        for name, expected in [("gelu", [0.0, 1e3, 0.0]), ("gelu_grad", [0.5, 1.0, 0.0])]:
+            _assert_stable(
+                getattr(act, name),
+                x[[0, 3, 4]],
+                expected,
+                f"{name}([0,1e3,-1e3],{form})",
+                en="in both forms GELU(0) = 0, GELU(1e3) = 1e3, GELU(-1e3) = 0, and "
+                "GELU'(0) = 0.5, GELU'(1e3) = 1, GELU'(-1e3) = 0",
+                ja="どちらの形でも GELU(0) = 0、GELU(1e3) = 1e3、GELU(-1e3) = 0、"
+                "GELU'(0) = 0.5、GELU'(1e3) = 1、GELU'(-1e3) = 0 です",
+                approximate=approximate,
+            )
 
 
 @pytest.mark.task("3.5")
@@ -802,39 +881,36 @@ def test_gelu_of_random_values_is_exact_by_default(name, rng):
     function = getattr(act, name)
     out = function(x)
     assert_array(out, x.shape, f"{name}(x)")
-    assert_close(
-        out,
-        ORACLE[name](x),
-        msg(
-            en=f"{name}(x) of random x, whose default is the exact erf form",
-            ja=f"ランダムな x に対する {name}(x)(既定は erf を使う厳密形)",
-        ),
+    what = msg(
+        en=f"{name}(x) of random x, whose default is the exact erf form,",
+        ja=f"ランダムな x に対する {name}(x)(既定は erf を使う厳密形)",
     )
+    _assert_value(name, out, (x,), what)
     assert_close(function(x, approximate=False), out, f"{name}(x,approximate=False)")
 
 
 @pytest.mark.task("3.5")
-def test_gelu_minus_its_mirror_image_is_x(rng):
+@pytest.mark.parametrize("approximate", [False, True])
+def test_gelu_minus_its_mirror_image_is_x(approximate, rng):
     # Φ(x) + Φ(-x) = 1, so GELU(x) - GELU(-x) = x·Φ(x) + x·Φ(-x) = x; the tanh form too
     x = _random(rng, (3, 4))
-    for approximate in (False, True):
-        out = act.gelu(x, approximate=approximate)
-        assert_close(out, _gelu(x, approximate), f"gelu(x,approximate={approximate})")
-        assert_close(
-            out - act.gelu(-x, approximate=approximate),
-            x,
-            msg(
-                en=f"gelu(x) - gelu(-x) with approximate={approximate}, which must equal x,",
-                ja=f"approximate={approximate} での gelu(x) - gelu(-x)(x に等しいはず)",
-            ),
-        )
+    out = act.gelu(x, approximate=approximate)
+    _assert_value("gelu", out, (x,), f"gelu(x,approximate={approximate})", approximate=approximate)
+    assert_close(
+        out - act.gelu(-x, approximate=approximate),
+        x,
+        msg(
+            en=f"gelu(x) - gelu(-x) with approximate={approximate}, which must equal x,",
+            ja=f"approximate={approximate} での gelu(x) - gelu(-x)(x に等しいはず)",
+        ),
+    )
 
 
 @pytest.mark.task("3.5")
-def test_gelu_tanh_approximation_is_within_5e_4_of_the_exact_form(rng):
+def test_gelu_tanh_approximation_is_within_5e_4_of_the_exact_form():
     grid = np.linspace(-6.0, 6.0, 241)
     approx = act.gelu(grid, approximate=True)
-    assert_close(approx, _gelu(grid, approximate=True), "gelu(grid,approximate=True)")
+    _assert_value("gelu", approx, (grid,), "gelu(grid,approximate=True)", approximate=True)
     gap = float(np.max(np.abs(approx - _gelu(grid))))
     assert gap < 5e-4, msg(
         en=f"the tanh approximation is {num(gap)} away from x·Φ(x); it should be within 5e-4",
@@ -848,49 +924,26 @@ def test_gelu_grad_matches_finite_differences(approximate, rng):
     x = 2.0 * rng.standard_normal((3, 4))
     w = rng.standard_normal((3, 4))  # L = Σ w·GELU(x)
     grad = act.gelu_grad(x, approximate=approximate)
-    assert_close(grad, _gelu_grad(x, approximate), f"gelu_grad(x,approximate={approximate})")
-    assert_grad_close(
-        w * grad,
-        lambda: np.sum(w * _gelu(x, approximate)),
-        x,
-        f"w*gelu_grad(x,approximate={approximate})",
-    )
+    what = f"gelu_grad(x,approximate={approximate})"
+    _assert_value("gelu_grad", grad, (x,), what, approximate=approximate)
+    assert_grad_close(w * grad, lambda: np.sum(w * _gelu(x, approximate)), x, f"w*{what}")
 
 
 # ---------------------------------------------------------------- 3.6 softmax
-
-
-def _softmax_call(name, rng, dtype=float):
-    """(args, kwargs, expected) for one call of softmax or softmax_backward on random data."""
-    x = rng.standard_normal((3, 4)).astype(dtype)
-    if name == "softmax":
-        return (x,), {}, _softmax(x)
-    dout, out = rng.standard_normal((3, 4)).astype(dtype), _softmax(x).astype(dtype)
-    return (dout, out), {}, _softmax_backward(dout.astype(float), out.astype(float))
 
 
 @pytest.mark.task("3.6")
 @pytest.mark.checks("inputs")
 @pytest.mark.parametrize("name", ["softmax", "softmax_backward"])
 def test_softmax_leaves_its_inputs_alone(name, rng):
-    args, kwargs, expected = _softmax_call(name, rng)
-    out = assert_inputs_unchanged(getattr(act, name), *args, **kwargs)
-    assert_close(out, expected, _on_random(name))
+    _check_leaves_inputs_alone(name, rng)
 
 
 @pytest.mark.task("3.6")
 @pytest.mark.checks("types")
 @pytest.mark.parametrize("name", ["softmax", "softmax_backward"])
 def test_softmax_returns_float64_of_the_input_shape(name, rng):
-    args, kwargs, expected = _softmax_call(name, rng, dtype=np.float32)
-    out = getattr(act, name)(*args, **kwargs)
-    assert_array(out, (3, 4), f"{name}(float32_inputs)")
-    assert_close(out, expected, f"{name}(float32_inputs)", rtol=PROMOTED_RTOL)
-    if name == "softmax":
-        ints = np.array([[0, 1, 2], [3, 3, 3]])
-        out = act.softmax(ints)
-        assert_array(out, (2, 3), "softmax(x_int)")
-        assert_close(out, _softmax(ints), "softmax(x_int)")
+    _check_returns_float64(name, rng)
 
 
 @pytest.mark.task("3.6")
@@ -912,30 +965,37 @@ def test_softmax_subtracts_the_max_before_exp():
 
 @pytest.mark.task("3.6")
 @pytest.mark.checks("mistake")
-def test_softmax_subtracts_the_maximum_not_the_minimum():
-    # softmax([0, 800]) = [e^-800, 1] / (1 + e^-800) = [0, 1] in float64; shifting by the
-    # minimum computes e^800 = inf.  [-1000, 0, 1000] → [0, 0, 1].
-    advice = {
-        "en": "the largest exponent must be e^0 = 1: subtract the row's maximum, not its "
+@pytest.mark.parametrize(
+    ("x", "expected"),
+    [
+        ([0.0, 800.0], [0.0, 1.0]),  # [e^-800, 1] / (1 + e^-800), and e^-800 is 0 in float64
+        ([-1e3, 0.0, 1e3], [0.0, 0.0, 1.0]),
+        ([800.0, 800.0 + LN3, 0.0], [0.25, 0.75, 0.0]),
+    ],
+    ids=["0,800", "-1000,0,1000", "800,800+ln3,0"],
+)
+def test_softmax_subtracts_the_maximum_not_the_minimum(x, expected):
+    # shifting by the minimum leaves e^(max - min) = e^800 = inf
+    _assert_stable(
+        act.softmax,
+        np.array(x),
+        expected,
+        f"softmax({num(np.array(x))})",
+        en="the largest exponent must be e^0 = 1: subtract the row's maximum, not its "
         "minimum (x - min reaches e^(max - min), which overflows once a row spans 710)",
-        "ja": "最大の指数は e^0 = 1 でなければなりません。各行の最小値ではなく最大値を引き"
+        ja="最大の指数は e^0 = 1 でなければなりません。各行の最小値ではなく最大値を引き"
         "ましょう(x - min では e^(max - min) となり、行の幅が 710 を超えるとオーバーフロー"
         "します)",
-    }
-    cases = [([0.0, 800.0], [0.0, 1.0]), ([-1e3, 0.0, 1e3], [0.0, 0.0, 1.0])]
-    cases += [([800.0, 800.0 + LN3, 0.0], [0.25, 0.75, 0.0])]
-    for x, expected in cases:
-        _assert_stable(act.softmax, np.array(x), expected, f"softmax({num(np.array(x))})", **advice)
+    )
 
 
 @pytest.mark.task("3.6")
 @pytest.mark.checks("mistake")
 def test_softmax_subtracts_each_rows_own_maximum():
     # the global max (ln 3) leaves the second row at e^-2000 = 0 for both entries: 0 / 0
-    x = np.array([[0.0, LN3], [-2e3, -2e3 + LN3]])
     _assert_stable(
         act.softmax,
-        x,
+        np.array([[0.0, LN3], [-2e3, -2e3 + LN3]]),
         [[0.25, 0.75], [0.25, 0.75]],
         "softmax([[0,ln3],[-2000,-2000+ln3]])",
         en="subtract each row's own maximum, x.max(axis=axis, keepdims=True), not the "
@@ -947,84 +1007,9 @@ def test_softmax_subtracts_each_rows_own_maximum():
 
 @pytest.mark.task("3.6")
 @pytest.mark.checks("mistake")
-def test_softmax_keeps_the_reduced_axis(rng):
-    # on a square input, a row statistic without keepdims=True broadcasts along the columns
-    x = rng.standard_normal((4, 4))
-    out = act.softmax(x)
-    e = np.exp(x - x.max(axis=-1))  # row maxima subtracted from the columns
-    e_rows = np.exp(x - x.max(axis=-1, keepdims=True))
-    for mistaken in (e / e.sum(axis=-1, keepdims=True), e_rows / e_rows.sum(axis=-1)):
-        assert_not_mistake(
-            out,
-            mistaken,
-            msg(
-                en="softmax of a square matrix mixed rows and columns: x.max(axis=axis) and "
-                ".sum(axis=axis) drop the axis, so the row results broadcast along the columns; "
-                "pass keepdims=True to both",
-                ja="正方行列の softmax で行と列が混ざりました。x.max(axis=axis) や "
-                ".sum(axis=axis) は軸を消すので、行ごとの値が列方向にブロードキャストされます。"
-                "どちらにも keepdims=True を付けましょう",
-            ),
-        )
-    assert_close(out, _softmax(x), "softmax(x)")
-
-
-@pytest.mark.task("3.6")
-@pytest.mark.checks("mistake")
-def test_softmax_normalises_each_row_not_the_whole_array(rng):
-    x = rng.standard_normal((4, 6))
-    out = act.softmax(x)
-    assert_not_mistake(
-        np.sum(out),
-        1.0,
-        msg(
-            en="the whole output of softmax sums to 1, rather than each row: sum along `axis` "
-            "with keepdims=True, e.sum(axis=axis, keepdims=True)",
-            ja="softmax の出力が行ごとではなく全体で和 1 になっています。"
-            "e.sum(axis=axis, keepdims=True) のように `axis` に沿って和をとりましょう",
-        ),
-    )
-    assert_close(out, _softmax(x), "softmax(x)")
-
-
-@pytest.mark.task("3.6")
-@pytest.mark.checks("mistake")
-def test_softmax_backward_sums_along_the_axis(rng):
-    out = _softmax(rng.standard_normal((3, 5)))
-    dout = rng.standard_normal((3, 5))
-    dx = act.softmax_backward(dout, out)
-    assert_not_mistake(
-        dx,
-        out * (dout - np.sum(dout * out)),
-        msg(
-            en="softmax_backward summed dout·out over the whole array: the sum belongs to each "
-            "row, np.sum(dout * out, axis=axis, keepdims=True)",
-            ja="softmax_backward が dout·out を配列全体で合計しました。和は行ごとに "
-            "np.sum(dout * out, axis=axis, keepdims=True) ととります",
-        ),
-    )
-    assert_close(dx, _softmax_backward(dout, out), "softmax_backward(dout,out)")
-
-
-@pytest.mark.task("3.6")
-@pytest.mark.checks("mistake")
-def test_softmax_backward_is_not_elementwise(rng):
-    out = _softmax(rng.standard_normal((3, 5)))
-    dout = rng.standard_normal((3, 5))
-    dx = act.softmax_backward(dout, out)
-    assert_not_mistake(
-        dx,
-        out * dout,
-        msg(
-            en="softmax_backward returned out·dout, as if softmax were elementwise: every "
-            "output depends on every input of its row, so subtract the row's Σ dout·out: "
-            "out * (dout - Σ dout·out)",
-            ja="softmax_backward が out·dout を返しました。softmax は要素ごとの関数ではなく、"
-            "各出力が行のすべての入力に依存します。行の Σ dout·out を引いて "
-            "out * (dout - Σ dout·out) としましょう",
-        ),
-    )
-    assert_close(dx, _softmax_backward(dout, out), "softmax_backward(dout,out)")
+@pytest.mark.parametrize("mistake", _mistakes_of("3.6"), ids=str)
+def test_softmax_is_not_a_common_mistake(mistake, rng):
+    _check_not_the_mistake(mistake, rng)
 
 
 @pytest.mark.task("3.6")
@@ -1041,14 +1026,11 @@ def test_softmax_of_random_scores_along_the_default_last_axis(rng):
     out = act.softmax(x)
     assert_array(out, x.shape, "softmax(x)")
     assert_close(out.sum(axis=-1), np.ones((2, 3)), "softmax(x).sum(axis=-1)")
-    assert_close(
-        out,
-        _softmax(x, axis=-1),
-        msg(
-            en="softmax(x) of random 3-D x, normalised along the last axis by default",
-            ja="ランダムな 3 次元の x に対する softmax(x)(既定では最後の軸で正規化)",
-        ),
+    what = msg(
+        en="softmax(x) of random 3-D x, normalised along the last axis by default,",
+        ja="ランダムな 3 次元の x に対する softmax(x)(既定では最後の軸で正規化)",
     )
+    _assert_value("softmax", out, (x,), what)
     assert_close(act.softmax(x, axis=-1), out, "softmax(x,axis=-1)")
 
 
@@ -1072,19 +1054,17 @@ def test_softmax_normalises_along_the_given_axis(shape, axis, rng):
     x = rng.standard_normal(shape)
     out = act.softmax(x, axis=axis)
     assert_array(out, shape, f"softmax(x,axis={axis})")
-    assert_close(out, _softmax(x, axis=axis), f"softmax(x,axis={axis})")
+    _assert_value("softmax", out, (x,), f"softmax(x,axis={axis})", axis=axis)
 
 
 @pytest.mark.task("3.6")
-def test_softmax_backward_hand_worked_and_sums_to_zero(rng):
+def test_softmax_backward_hand_worked_and_zero_for_a_constant_loss(rng):
     # out = [1/2, 1/2], dout = [1, 0]: Σ dout·out = 1/2, dx = [1/2·(1 - 1/2), 1/2·(0 - 1/2)]
     dx = act.softmax_backward(np.array([1.0, 0.0]), np.array([0.5, 0.5]))
     assert_close(dx, [0.25, -0.25], "softmax_backward([1,0],[0.5,0.5])")
-    # adding a constant to x never changes softmax, so dL/dx sums to 0 along the axis
     out = _softmax(rng.standard_normal((3, 5)))
-    dx = act.softmax_backward(np.ones((3, 5)), out)
     assert_close(
-        dx,
+        act.softmax_backward(np.ones((3, 5)), out),
         np.zeros((3, 5)),
         msg(
             en="dx for dout of all ones (L = Σ softmax = 1 is constant, so dx = 0)",
@@ -1099,17 +1079,15 @@ def test_softmax_backward_of_random_data_along_the_default_last_axis(rng):
     dout = rng.standard_normal((2, 3, 5))
     dx = act.softmax_backward(dout, out)
     assert_array(dx, (2, 3, 5), "softmax_backward(dout,out)")
+    # adding a constant to x never changes softmax, so dL/dx sums to 0 along the axis
     assert_close(dx.sum(axis=-1), np.zeros((2, 3)), "softmax_backward(dout,out).sum(axis=-1)")
-    assert_close(
-        dx,
-        _softmax_backward(dout, out),
-        msg(
-            en="softmax_backward(dout, out) of random 3-D data, against the explicit Jacobian "
-            "of each row (last axis by default)",
-            ja="ランダムな 3 次元データの softmax_backward(dout, out)(各行のヤコビ行列を"
-            "作って計算した値と比較、既定は最後の軸)",
-        ),
+    what = msg(
+        en="softmax_backward(dout, out) of random 3-D data, against the explicit Jacobian "
+        "of each row (last axis by default),",
+        ja="ランダムな 3 次元データの softmax_backward(dout, out)(各行のヤコビ行列を"
+        "作って計算した値と比較、既定は最後の軸)",
     )
+    _assert_value("softmax_backward", dx, (dout, out), what)
     assert_close(act.softmax_backward(dout, out, axis=-1), dx, "softmax_backward(dout,out,axis=-1)")
 
 
@@ -1120,7 +1098,6 @@ def test_softmax_backward_matches_finite_differences(axis, rng):
     w = rng.standard_normal((4, 4))  # L = Σ w·softmax(x), so dL/dout = w
     out = _softmax(x, axis=axis)
     dx = act.softmax_backward(w, out, axis=axis)
-    assert_close(dx, _softmax_backward(w, out, axis=axis), f"softmax_backward(w,out,axis={axis})")
-    assert_grad_close(
-        dx, lambda: np.sum(w * _softmax(x, axis=axis)), x, f"softmax_backward(w,out,axis={axis})"
-    )
+    what = f"softmax_backward(w,out,axis={axis})"
+    _assert_value("softmax_backward", dx, (w, out), what, axis=axis)
+    assert_grad_close(dx, lambda: np.sum(w * _softmax(x, axis=axis)), x, what)
