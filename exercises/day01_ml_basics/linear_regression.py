@@ -43,7 +43,7 @@ def standardize(X_train: np.ndarray, X_test: np.ndarray) -> tuple[np.ndarray, np
     by zero), even where rounding makes the computed std a tiny number like 1e-17
     instead of exactly 0. The input arrays are not modified.
 
-    Returns Z_train (N, D), Z_test (N_test, D).
+    Returns Z_train (N, D), Z_test (N_test, D), float64 even for float32 input.
     """
     # TODO(1.2): mean and std from X_train only; constant columns get std 1
     raise NotImplementedError("1.2 standardize: see README.md")
@@ -58,11 +58,12 @@ def fit_linear_closed_form(
 
     Minimises  sum_i (X[i] @ w + b - y[i])**2 + l2 * sum_j w[j]**2.
     The penalty shrinks the weights w only, never the intercept b. At the minimum the
-    residual r = y - (X @ w + b) sums to 0 and X.T @ r = l2 * w (for l2 = 0: the residual
-    is orthogonal to every column). With l2 = 0 the columns of X must not be collinear
-    (after subtracting their means), so that the solution is unique.
+    residual r = X @ w + b - y (prediction minus target) sums to 0 and
+    X.T @ r = -l2 * w (for l2 = 0: the residual is orthogonal to every column). With
+    l2 = 0 the columns of X must not be collinear (after subtracting their means), so
+    that the solution is unique.
 
-    Returns w (D,) and b, a Python float.
+    Returns w (D,), float64 even for float32 input, and b, a Python float.
     """
     # TODO(1.3): centre X and y, solve the normal equations for w, then b from the means
     raise NotImplementedError("1.3 fit_linear_closed_form: see README.md")
@@ -81,7 +82,7 @@ def fit_linear_gradient_descent(
     b -= lr * dL/db, both computed from the same r (the values before the update).
     steps = 0 returns the starting point, zeros.
 
-    Returns w (D,) and b, a Python float.
+    Returns w (D,), float64 even for float32 input, and b, a Python float.
     """
     # TODO(1.4): start from zeros; each step: residuals, gradients, update w and b together
     raise NotImplementedError("1.4 fit_linear_gradient_descent: see README.md")

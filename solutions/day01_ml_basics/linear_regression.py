@@ -46,8 +46,9 @@ def standardize(X_train: np.ndarray, X_test: np.ndarray) -> tuple[np.ndarray, np
     by zero), even where rounding makes the computed std a tiny number like 1e-17
     instead of exactly 0. The input arrays are not modified.
 
-    Returns Z_train (N, D), Z_test (N_test, D).
+    Returns Z_train (N, D), Z_test (N_test, D), float64 even for float32 input.
     """
+    X_train, X_test = np.asarray(X_train, dtype=float), np.asarray(X_test, dtype=float)
     mean = X_train.mean(axis=0)  # (D,) from the training rows only
     constant = X_train.max(axis=0) == X_train.min(axis=0)  # (D,) np.std may say 1e-17 here
     std = np.where(constant, 1.0, X_train.std(axis=0))  # (D,) population std, ddof=0
@@ -63,12 +64,14 @@ def fit_linear_closed_form(
 
     Minimises  sum_i (X[i] @ w + b - y[i])**2 + l2 * sum_j w[j]**2.
     The penalty shrinks the weights w only, never the intercept b. At the minimum the
-    residual r = y - (X @ w + b) sums to 0 and X.T @ r = l2 * w (for l2 = 0: the residual
-    is orthogonal to every column). With l2 = 0 the columns of X must not be collinear
-    (after subtracting their means), so that the solution is unique.
+    residual r = X @ w + b - y (prediction minus target) sums to 0 and
+    X.T @ r = -l2 * w (for l2 = 0: the residual is orthogonal to every column). With
+    l2 = 0 the columns of X must not be collinear (after subtracting their means), so
+    that the solution is unique.
 
-    Returns w (D,) and b, a Python float.
+    Returns w (D,), float64 even for float32 input, and b, a Python float.
     """
+    X, y = np.asarray(X, dtype=float), np.asarray(y, dtype=float)  # float64 for float32 too
     D = X.shape[1]
     x_mean, y_mean = X.mean(axis=0), y.mean()  # (D,), ()
     Xc, yc = X - x_mean, y - y_mean  # (N, D), (N,) centred: b drops out of the problem
@@ -90,7 +93,7 @@ def fit_linear_gradient_descent(
     b -= lr * dL/db, both computed from the same r (the values before the update).
     steps = 0 returns the starting point, zeros.
 
-    Returns w (D,) and b, a Python float.
+    Returns w (D,), float64 even for float32 input, and b, a Python float.
     """
     N, D = X.shape
     w, b = np.zeros(D), 0.0
