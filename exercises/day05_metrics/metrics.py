@@ -20,8 +20,6 @@ def _safe_divide(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
 
     numerator, denominator: the same shape (or scalars); returns that shape, float64.
     """
-    numerator = np.asarray(numerator, dtype=np.float64)
-    denominator = np.asarray(denominator, dtype=np.float64)
     out = np.zeros(np.broadcast(numerator, denominator).shape)  # 0.0 stays where we skip
     return np.divide(numerator, denominator, out=out, where=denominator != 0)
 

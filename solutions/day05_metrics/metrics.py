@@ -20,8 +20,6 @@ def _safe_divide(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
 
     numerator, denominator: the same shape (or scalars); returns that shape, float64.
     """
-    numerator = np.asarray(numerator, dtype=np.float64)
-    denominator = np.asarray(denominator, dtype=np.float64)
     out = np.zeros(np.broadcast(numerator, denominator).shape)  # 0.0 stays where we skip
     return np.divide(numerator, denominator, out=out, where=denominator != 0)
 
@@ -35,8 +33,6 @@ def confusion_matrix(y_true: np.ndarray, y_pred: np.ndarray, num_classes: int) -
     predicted as class j (rows = true, columns = predicted). Classes that never occur
     still have their row and column (of zeros); empty input gives all zeros.
     """
-    y_true = np.asarray(y_true, dtype=np.int64)
-    y_pred = np.asarray(y_pred, dtype=np.int64)
     K = num_classes
     pairs = y_true * K + y_pred  # (N,) one id per (true, pred) cell
     counts = np.bincount(pairs, minlength=K * K)  # (K*K,) how often each cell occurs
@@ -51,7 +47,6 @@ def accuracy(y_true: np.ndarray, y_pred: np.ndarray) -> float:
     Returns a float in [0, 1]. Empty input (N = 0) returns 0.0, the day's
     zero-division rule (not nan: there is nothing to divide by, so nothing is right).
     """
-    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
     correct = np.sum(y_true == y_pred)
     return float(_safe_divide(correct, y_true.size))  # 0.0 when N = 0
 
@@ -85,8 +80,6 @@ def precision_recall_f1(
     Zero division gives 0.0: no predicted positives -> precision 0.0; no actual
     positives -> recall 0.0; TP = 0 -> f1 0.0 (never nan).
     """
-    y_true = np.asarray(y_true, dtype=np.int64)
-    y_pred = np.asarray(y_pred, dtype=np.int64)
     if average == "binary":
         is_true, is_pred = y_true == positive, y_pred == positive
         tp, predicted, actual = np.sum(is_true & is_pred), np.sum(is_pred), np.sum(is_true)
@@ -116,7 +109,6 @@ def roc_auc(y_true: np.ndarray, scores: np.ndarray) -> float:
     matters. With a single class (no positives or no negatives, or N = 0) the
     AUC is undefined and the result is nan.
     """
-    y_true, scores = np.asarray(y_true), np.asarray(scores, dtype=np.float64)
     positive = y_true == 1
     n_pos, n_neg = int(positive.sum()), int((~positive).sum())
     if n_pos == 0 or n_neg == 0:
@@ -143,12 +135,7 @@ def perplexity(log_probs: np.ndarray, mask: np.ndarray | None = None) -> float:
     uniform over a vocabulary of V. The mean is over tokens, not over rows. With no
     unmasked tokens the mean is undefined and the result is nan.
     """
-    log_probs = np.asarray(log_probs, dtype=np.float64)
-    if mask is None:
-        mask = np.ones(log_probs.shape, dtype=bool)
-    mask = np.asarray(mask, dtype=bool)
-    total = np.where(mask, log_probs, 0.0).sum()  # where, not *: -inf * 0 would be nan
-    count = mask.sum()
-    if count == 0:
+    real = log_probs if mask is None else log_probs[mask]  # select: padding never enters
+    if real.size == 0:
         return float("nan")  # no tokens, no average
-    return float(np.exp(-total / count))
+    return float(np.exp(-real.mean()))  # the mean over tokens, not over rows

@@ -889,6 +889,26 @@ def test_roc_auc_of_perfect_reversed_and_constant_scores(rng):
 
 
 @pytest.mark.task("5.4")
+def test_roc_auc_tells_apart_scores_a_hair_apart(rng):
+    # every positive 1e-12 above a negative: distinct in float64 (a float32 copy would tie
+    # them), so every pair at the same level is won and the AUC is that of distinct scores
+    levels = rng.permutation(6) / 7.0
+    scores = np.concatenate([levels, levels + 1e-12])  # negatives, then positives
+    y_true = np.repeat([0, 1], 6)
+    expect_auc(
+        metrics.roc_auc(y_true, scores),
+        y_true,
+        scores,
+        msg(
+            en="AUC when each positive scores 1e-12 above a negative (no ties: compare the "
+            "scores as given, in float64)",
+            ja="各陽性が陰性より 1e-12 だけ高いときの AUC(同点ではありません。スコアは"
+            "float64 のまま比べましょう)",
+        ),
+    )
+
+
+@pytest.mark.task("5.4")
 def test_roc_auc_only_depends_on_the_order_of_the_scores(rng):
     y_true, scores = scored_labels(rng, 80)
     right = pairwise_auc(y_true, scores)
