@@ -97,9 +97,10 @@ def check_types(result, name: str, shape: tuple) -> None:
     )
     loss, grad = result
     assert not isinstance(loss, np.ndarray), msg(
-        en=f"{loss_of(name)} should be a Python float, got a NumPy array of shape "
-        f"{loss.shape}: return float(loss)",
-        ja=f"{loss_of(name)}は Python の float のはずですが、形 {loss.shape} の NumPy 配列でした。"
+        en=f"{loss_of(name)} should be a Python float, got a {loss.ndim}-d NumPy array (shape "
+        f"{loss.shape}): return float(loss)",
+        ja=f"{loss_of(name)}は Python の float のはずですが、{loss.ndim} 次元の NumPy 配列"
+        f"(形 {loss.shape})でした。"
         "float(loss) を返しましょう",
     )
     assert_scalar(loss, loss_of(name))
@@ -115,9 +116,6 @@ class Task:
     name: str
     generate: Callable[[np.random.Generator], tuple]  # the function's arguments
     answer: Callable[..., tuple]  # (*arguments) -> (loss, grad, [Mistake, ...])
-
-    def __call__(self, *args):
-        return getattr(losses, self.name)(*args)
 
     @property
     def function(self):
@@ -398,32 +396,25 @@ MAE = Task("2.2", "mae_loss", mae_data, mae_answer)
 HUBER = Task("2.3", "huber_loss", huber_data, huber_answer)
 BCE = Task("2.4", "binary_cross_entropy_with_logits", bce_data, bce_answer)
 CE = Task("2.5", "cross_entropy_with_logits", ce_data, ce_answer)
-TASKS = [
-    pytest.param(task, id=task.name, marks=pytest.mark.task(task.id))
-    for task in (MSE, MAE, HUBER, BCE, CE)
-]
+DTYPES = pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["float64", "float32"])
 
 
 # ---------------------------------------------------------------- every task: inputs, types
 
 
-@pytest.mark.checks("inputs")
-@pytest.mark.parametrize("task", TASKS)
-def test_inputs_come_back_unchanged(task, rng):
+def check_inputs_unchanged(task: Task, rng) -> None:
     args = task.generate(rng)
     result = assert_inputs_unchanged(task.function, *args)
     task.check(result, *args)
 
 
-@pytest.mark.checks("types")
-@pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["float64", "float32"])
-@pytest.mark.parametrize("task", TASKS)
-def test_returns_a_python_float_and_a_float64_gradient(task, dtype, rng):
+def check_returned_types(task: Task, dtype, rng) -> None:
+    """float32 inputs too give a float64 gradient, as the docstrings promise."""
     args = tuple(
         a.astype(dtype) if isinstance(a, np.ndarray) and a.dtype.kind == "f" else a
         for a in task.generate(rng)
     )
-    result = task(*args)
+    result = task.function(*args)
     check_types(result, task.name, np.shape(args[0]))
     task.check(result, *args, rtol=RTOL if dtype == np.float64 else FLOAT32_RTOL)
 
@@ -431,7 +422,7 @@ def test_returns_a_python_float_and_a_float64_gradient(task, dtype, rng):
 # ---------------------------------------------------------------- at logits of ±1e4
 
 
-def call_at_extremes(function, args, overflow: str, log_of_zero: str):
+def call_at_extremes(function, args, overflow: Callable[[], str], log_of_zero: Callable[[], str]):
     """Call `function` with NumPy's overflow, 0/0 and log(0) raised as errors, and say which
     one happened: `overflow`, or `log_of_zero` for the others."""
     with np.errstate(over="raise", invalid="raise", divide="raise"):
@@ -441,14 +432,26 @@ def call_at_extremes(function, args, overflow: str, log_of_zero: str):
             text = str(error)
             if not isinstance(error, FloatingPointError) and "FloatingPointError" not in text:
                 raise
-    numpy = next((w for w in ("overflow", "divide by zero", "invalid value") if w in text), text)
-    problem = overflow if numpy == "overflow" else log_of_zero
-    raise AssertionError(
-        msg(en=f"{problem} (NumPy: {numpy} encountered)", ja=f"{problem}(NumPy: {numpy})")
-    )
+    word = next((w for w in ("overflow", "divide by zero", "invalid value") if w in text), "")
+    numpy = text[text.find(word) :].splitlines()[0]  # "overflow encountered in exp"
+    problem = overflow() if word == "overflow" else log_of_zero()
+    raise AssertionError(msg(en=f"{problem} (NumPy: {numpy})", ja=f"{problem}(NumPy: {numpy})"))
 
 
 # ---------------------------------------------------------------- 2.1 mean squared error
+
+
+@pytest.mark.task("2.1")
+@pytest.mark.checks("inputs")
+def test_mse_leaves_its_inputs_unchanged(rng):
+    check_inputs_unchanged(MSE, rng)
+
+
+@pytest.mark.task("2.1")
+@pytest.mark.checks("types")
+@DTYPES
+def test_mse_returns_a_python_float_and_a_float64_gradient(dtype, rng):
+    check_returned_types(MSE, dtype, rng)
 
 
 @pytest.mark.task("2.1")
@@ -502,6 +505,19 @@ def test_mse_matches_a_loop_and_finite_differences(rng):
 
 
 # ---------------------------------------------------------------- 2.2 mean absolute error
+
+
+@pytest.mark.task("2.2")
+@pytest.mark.checks("inputs")
+def test_mae_leaves_its_inputs_unchanged(rng):
+    check_inputs_unchanged(MAE, rng)
+
+
+@pytest.mark.task("2.2")
+@pytest.mark.checks("types")
+@DTYPES
+def test_mae_returns_a_python_float_and_a_float64_gradient(dtype, rng):
+    check_returned_types(MAE, dtype, rng)
 
 
 @pytest.mark.task("2.2")
@@ -565,6 +581,19 @@ def test_mae_matches_a_loop_and_finite_differences(rng):
 
 
 # ---------------------------------------------------------------- 2.3 Huber
+
+
+@pytest.mark.task("2.3")
+@pytest.mark.checks("inputs")
+def test_huber_leaves_its_inputs_unchanged(rng):
+    check_inputs_unchanged(HUBER, rng)
+
+
+@pytest.mark.task("2.3")
+@pytest.mark.checks("types")
+@DTYPES
+def test_huber_returns_a_python_float_and_a_float64_gradient(dtype, rng):
+    check_returned_types(HUBER, dtype, rng)
 
 
 @pytest.mark.task("2.3")
@@ -688,55 +717,74 @@ def test_huber_matches_a_loop_and_finite_differences(rng, delta):
 # ---------------------------------------------------------------- 2.4 binary cross-entropy
 
 BCE_NAME = "binary_cross_entropy_with_logits"
-LOG_OF_SIGMOID = msg(
-    en="np.log of a probability that rounds to 0: sigmoid(-1e4) is 0 in float64, and so is "
-    "1 - sigmoid(1e4), so log(sigmoid(z)) is log(0) = -inf. Do not take the log of the "
-    "sigmoid: compute max(z, 0) - z*y + log1p(exp(-|z|))",
-    ja="0 に丸められた確率の np.log を取っています。float64 では sigmoid(-1e4) も "
-    "1 - sigmoid(1e4) も 0 なので、log(sigmoid(z)) は log(0) = -inf です。sigmoid の log は"
-    "取らず、max(z, 0) - z*y + log1p(exp(-|z|)) を計算しましょう",
-)
+
+
+def log_of_sigmoid() -> str:
+    return msg(
+        en="np.log of a probability that rounds to 0: sigmoid(-1e4) is 0 in float64, and so is "
+        "1 - sigmoid(1e4), so log(sigmoid(z)) is log(0) = -inf. Do not take the log of the "
+        "sigmoid: compute max(z, 0) - z*y + log1p(exp(-|z|))",
+        ja="0 に丸められた確率の np.log を取っています。float64 では sigmoid(-1e4) も "
+        "1 - sigmoid(1e4) も 0 なので、log(sigmoid(z)) は log(0) = -inf です。sigmoid の log は"
+        "取らず、max(z, 0) - z*y + log1p(exp(-|z|)) を計算しましょう",
+    )
+
+
+def overflow_at_plus_1e4() -> str:
+    return msg(
+        en="exp overflowed at logits of +1e4: exp(z) is exp(1e4) = inf there, and "
+        "np.exp(z) / (1 + np.exp(z)) is inf/inf = NaN. Build the sigmoid from "
+        "e = exp(-|z|): 1/(1 + e) where z >= 0, e/(1 + e) where z < 0 (np.where computes "
+        "both of its branches, so neither may overflow)",
+        ja="ロジット +1e4 で exp がオーバーフローしました。そこでは exp(z) = exp(1e4) = inf "
+        "で、np.exp(z) / (1 + np.exp(z)) は inf/inf = NaN です。sigmoid は e = exp(-|z|) "
+        "から作りましょう: z >= 0 なら 1/(1 + e)、z < 0 なら e/(1 + e)(np.where は両方の枝を"
+        "計算するので、どちらもオーバーフローしてはいけません)",
+    )
+
+
+def overflow_at_minus_1e4() -> str:
+    return msg(
+        en="exp overflowed at logits of -1e4: exp(-z) is exp(1e4) = inf there, so "
+        "1/(1 + exp(-z)) and log(1 + exp(-z)) overflow. Take exp only of -|z|, which is "
+        "never positive: max(z, 0) - z*y + log1p(exp(-|z|))",
+        ja="ロジット -1e4 で exp がオーバーフローしました。そこでは exp(-z) が exp(1e4) = inf "
+        "になり、1/(1 + exp(-z)) も log(1 + exp(-z)) もあふれます。exp は決して正にならない "
+        "-|z| にだけ使いましょう: max(z, 0) - z*y + log1p(exp(-|z|))",
+    )
+
+
 BCE_EXTREMES = [
-    pytest.param(
-        np.full((2, 2), 1e4),
-        msg(
-            en="exp overflowed at logits of +1e4: exp(z) is exp(1e4) = inf there, and "
-            "np.exp(z) / (1 + np.exp(z)) is inf/inf = NaN. Build the sigmoid from "
-            "e = exp(-|z|): 1/(1 + e) where z >= 0, e/(1 + e) where z < 0 (np.where computes "
-            "both of its branches, so neither may overflow)",
-            ja="ロジット +1e4 で exp がオーバーフローしました。そこでは exp(z) = exp(1e4) = inf "
-            "で、np.exp(z) / (1 + np.exp(z)) は inf/inf = NaN です。sigmoid は e = exp(-|z|) "
-            "から作りましょう: z >= 0 なら 1/(1 + e)、z < 0 なら e/(1 + e)(np.where は両方の枝を"
-            "計算するので、どちらもオーバーフローしてはいけません)",
-        ),
-        id="z=+1e4",
-    ),
-    pytest.param(
-        np.full((2, 2), -1e4),
-        msg(
-            en="exp overflowed at logits of -1e4: exp(-z) is exp(1e4) = inf there, so "
-            "1/(1 + exp(-z)) and log(1 + exp(-z)) overflow. Take exp only of -|z|, which is "
-            "never positive: max(z, 0) - z*y + log1p(exp(-|z|))",
-            ja="ロジット -1e4 で exp がオーバーフローしました。そこでは exp(-z) が exp(1e4) = inf "
-            "になり、1/(1 + exp(-z)) も log(1 + exp(-z)) もあふれます。exp は決して正にならない "
-            "-|z| にだけ使いましょう: max(z, 0) - z*y + log1p(exp(-|z|))",
-        ),
-        id="z=-1e4",
-    ),
+    pytest.param(1e4, overflow_at_plus_1e4, id="z=+1e4"),
+    pytest.param(-1e4, overflow_at_minus_1e4, id="z=-1e4"),
 ]
 
 
 @pytest.mark.task("2.4")
+@pytest.mark.checks("inputs")
+def test_binary_cross_entropy_leaves_its_inputs_unchanged(rng):
+    check_inputs_unchanged(BCE, rng)
+
+
+@pytest.mark.task("2.4")
+@pytest.mark.checks("types")
+@DTYPES
+def test_binary_cross_entropy_returns_a_python_float_and_a_float64_gradient(dtype, rng):
+    check_returned_types(BCE, dtype, rng)
+
+
+@pytest.mark.task("2.4")
 @pytest.mark.checks("mistake")
-@pytest.mark.parametrize("logits, overflow", BCE_EXTREMES)
-def test_binary_cross_entropy_is_right_at_logits_of_1e4(logits, overflow):
+@pytest.mark.parametrize("z, overflow", BCE_EXTREMES)
+def test_binary_cross_entropy_is_right_at_logits_of_1e4(z, overflow):
+    logits = np.full((2, 2), z)
     labels = np.array([[1.0, 0.0], [0.5, 0.25]])
     # sigmoid(±1e4) is 1 or 0 to float64, and log1p(exp(-1e4)) = 0, so each element costs
     # max(z, 0) - z y: at z = 1e4, 1e4 (1 - y); at z = -1e4, 1e4 y
     s = (logits > 0).astype(float)  # sigmoid, exactly
     each = np.where(logits > 0, 1e4 * (1 - labels), 1e4 * labels)
     result = call_at_extremes(
-        losses.binary_cross_entropy_with_logits, (logits, labels), overflow, LOG_OF_SIGMOID
+        losses.binary_cross_entropy_with_logits, (logits, labels), overflow, log_of_sigmoid
     )
     check_result(result, BCE_NAME, np.mean(each), (s - labels) / 4)
 
@@ -819,13 +867,18 @@ def test_binary_cross_entropy_with_a_soft_label_is_smallest_at_its_logit():
 # ---------------------------------------------------------------- 2.5 categorical cross-entropy
 
 CE_NAME = "cross_entropy_with_logits"
-NO_ROW_MAX = msg(
-    en="exp overflowed at logits near 1e4: exp(1e4) is inf, and inf/inf = NaN. Subtract each "
-    "row's max before exp (logits.max(axis=1, keepdims=True)): softmax does not change",
-    ja="1e4 近くのロジットで exp がオーバーフローしました。exp(1e4) は inf で、inf/inf = NaN "
-    "です。exp の前に各行の最大値を引いてください(logits.max(axis=1, keepdims=True))。"
-    "softmax は変わりません",
-)
+
+
+def no_row_max() -> str:
+    return msg(
+        en="exp overflowed at logits near 1e4: exp(1e4) is inf, and inf/inf = NaN. Subtract each "
+        "row's max before exp (logits.max(axis=1, keepdims=True)): softmax does not change",
+        ja="1e4 近くのロジットで exp がオーバーフローしました。exp(1e4) は inf で、inf/inf = NaN "
+        "です。exp の前に各行の最大値を引いてください(logits.max(axis=1, keepdims=True))。"
+        "softmax は変わりません",
+    )
+
+
 # Each row is the hand-worked example's (softmax [1/4, 1/2, 1/4] and [3/5, 1/5, 1/5], targets
 # 1 and 2, loss log(10) / 2) moved by a constant: softmax does not change.
 HAND_WORKED = np.array([[0.0, np.log(2.0), 0.0], [np.log(3.0), 0.0, 0.0]])
@@ -835,7 +888,7 @@ CE_EXTREMES = [
         HAND_WORKED + 1e4,
         [1, 2],
         (np.log(10.0) / 2, HAND_WORKED_GRAD),
-        msg(
+        lambda: msg(
             en="log(0) at logits near 1e4: compute log softmax as (z - max) - log(sum(exp(z - "
             "max))), each row's max subtracted",
             ja="1e4 近くのロジットで log(0) になりました。log softmax は各行の最大値を引いて "
@@ -847,7 +900,7 @@ CE_EXTREMES = [
         HAND_WORKED + [[1e4], [-1e4]],
         [1, 2],
         (np.log(10.0) / 2, HAND_WORKED_GRAD),
-        msg(
+        lambda: msg(
             en="log(0) when one row is near +1e4 and another near -1e4: subtract each row's own "
             "max (axis=1, keepdims=True), not the max of the whole batch — a row far below the "
             "batch's max underflows to all zeros, and log(0) = -inf",
@@ -863,7 +916,7 @@ CE_EXTREMES = [
         np.array([[1e4, -1e4, 0.0], [1e4, 1e4, 1e4]]),
         [1, 2],
         ((2e4 + np.log(3.0)) / 2, np.array([[1.0, -1.0, 0.0], [1 / 3, 1 / 3, -2 / 3]]) / 2),
-        msg(
+        lambda: msg(
             en="log(0) for a confidently wrong row: its target's probability exp(-2e4) rounds "
             "to 0, so np.log(softmax) is -inf. Never take the log of a probability: compute "
             "log softmax directly, (z - max) - log(sum(exp(z - max))) (log-sum-exp)",
@@ -877,11 +930,24 @@ CE_EXTREMES = [
 
 
 @pytest.mark.task("2.5")
+@pytest.mark.checks("inputs")
+def test_cross_entropy_leaves_its_inputs_unchanged(rng):
+    check_inputs_unchanged(CE, rng)
+
+
+@pytest.mark.task("2.5")
+@pytest.mark.checks("types")
+@DTYPES
+def test_cross_entropy_returns_a_python_float_and_a_float64_gradient(dtype, rng):
+    check_returned_types(CE, dtype, rng)
+
+
+@pytest.mark.task("2.5")
 @pytest.mark.checks("mistake")
 @pytest.mark.parametrize("logits, targets, expected, log_of_zero", CE_EXTREMES)
 def test_cross_entropy_is_right_at_logits_of_1e4(logits, targets, expected, log_of_zero):
     result = call_at_extremes(
-        losses.cross_entropy_with_logits, (logits, np.array(targets)), NO_ROW_MAX, log_of_zero
+        losses.cross_entropy_with_logits, (logits, np.array(targets)), no_row_max, log_of_zero
     )
     check_result(result, CE_NAME, *expected)
 
