@@ -439,8 +439,9 @@ def not_a_workspace(error: Exception, root: Path) -> str:
 def grading_text(grades: ClassGrades, out) -> str:
     counts = [f"{sum(g.status == s for g in grades.grades)} {s}" for s in STATUSES]
     reused = f", {grades.reused} unchanged and reused" if grades.reused else ""
+    notes = "".join(f"\nnote: {note}" for note in grades.notes)
     return (
         f"graded {len(grades.grades)} submissions in {grades.seconds:.1f} s{reused}: "
         f"{', '.join(counts)}\n→ {out / 'grades.csv'}, {out / 'grades.json'}, "
-        f"{out}/<student>/results.json"
+        f"{out}/<student>/results.json{notes}"
     )

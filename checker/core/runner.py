@@ -16,6 +16,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +32,8 @@ WATCHDOG_GRACE = 15.0  # seconds past the per-test limit before the runner kills
 # generic value mismatch.
 KINDS = ("inputs", "types", "mistake", "values", "perf")
 MAX_RESTARTS = 20  # a tree that crashes the child more often than this is not worth finishing
+_live: set[subprocess.Popen] = set()  # every pytest child running now, for stop_everything
+_stopping = threading.Event()
 
 
 @dataclass
@@ -46,6 +49,7 @@ class RunRequest:
     env: dict[str, str] | None = None  # the child's environment (default: ours)
     lang: str | None = None  # the language of the suites' messages (default: this process's)
     extra_args: list[str] = field(default_factory=list)
+    deadline: float | None = None  # time.time() past which the run is stopped (grading's budget)
 
 
 @dataclass
@@ -111,16 +115,26 @@ def _environment(request: RunRequest) -> dict[str, str]:
 
 
 def _limit_memory(memory_mb: int | None):
-    if memory_mb is None:
-        return None
-
     def limit() -> None:  # runs in the child before it starts Python
         import resource
 
-        size = memory_mb * 1024 * 1024
-        resource.setrlimit(resource.RLIMIT_AS, (size, size))
+        if memory_mb is not None:
+            size = memory_mb * 1024 * 1024
+            resource.setrlimit(resource.RLIMIT_AS, (size, size))
+        if sys.platform == "linux":  # dies with the thread that started it (and so its workers)
+            import ctypes
+
+            ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
 
     return limit
+
+
+def stop_everything() -> None:
+    """End every pytest child now running (their workers die with them), and start no
+    other: for a grader told to stop (SIGTERM, Ctrl-C)."""
+    _stopping.set()
+    for process in list(_live):
+        _kill_group(process)
 
 
 def _read_events(report: Path) -> list[dict]:
@@ -133,12 +147,17 @@ def _read_events(report: Path) -> list[dict]:
     return events
 
 
-def _kill(process: subprocess.Popen) -> None:
+def _kill_group(process: subprocess.Popen) -> None:
     try:
         os.killpg(process.pid, signal.SIGKILL)  # the child and anything it started
     except ProcessLookupError:
         pass
+
+
+def _kill(process: subprocess.Popen) -> None:
+    _kill_group(process)
     process.wait()
+    _live.discard(process)
 
 
 def _run_once(
@@ -159,6 +178,7 @@ def _run_once(
             start_new_session=True,
             preexec_fn=_limit_memory(request.memory_mb),
         )
+        _live.add(process)
         watchdog = (
             request.timeout + WATCHDOG_GRACE
         )  # pytest-timeout acts first; this is for C-level hangs
@@ -166,6 +186,9 @@ def _run_once(
         try:
             while process.poll() is None:
                 time.sleep(0.02)
+                if _stopping.is_set() or (request.deadline and time.time() > request.deadline):
+                    stopped = True
+                    break
                 if report.stat().st_size != size:
                     size, last_change = report.stat().st_size, time.monotonic()
                 elif time.monotonic() - last_change > watchdog:
@@ -173,7 +196,9 @@ def _run_once(
                     break
         finally:  # also on Ctrl-C: the child is in a session of its own and would live on
             _kill(process)  # and reap anything the learner's code left running
-    tail = output.read_text(encoding="utf-8", errors="replace")[-3000:]
+    with open(output, "rb") as sink:  # only its end: the output may be large
+        sink.seek(max(sink.seek(0, os.SEEK_END) - 3000, 0))
+        tail = sink.read().decode("utf-8", errors="replace")
     return _read_events(report), process.returncode, stopped, tail
 
 
@@ -219,6 +244,9 @@ def run_suites(request: RunRequest) -> RunResult:
         for _ in range(MAX_RESTARTS):
             events, code, stopped, tail = _run_once(request, sorted(finished), Path(tmp))
             running = _apply(events, tests, finished, problems, violations)
+            if _stopping.is_set() or (request.deadline and time.time() > request.deadline):
+                _out_of_time(tests, finished)
+                break
             if running is None:
                 if code not in (0, 1, 5) and not events:
                     problems.append(f"pytest could not run (exit code {code}):\n{tail}")
@@ -239,3 +267,15 @@ def run_suites(request: RunRequest) -> RunResult:
         else:
             problems.append("the test process crashed too many times; the rest was not run")
     return RunResult(list(tests.values()), problems, time.monotonic() - started, violations)
+
+
+def _out_of_time(tests: dict[str, TestOutcome], finished: set[str]) -> None:
+    """The run was stopped (its deadline passed, or the grader was told to stop): every
+    test it did not finish is a timeout."""
+    for test in tests.values():
+        if test.nodeid not in finished:
+            test.outcome, test.crashed = "timeout", False
+            test.message = msg(
+                en="not run: the time budget for this submission was used up, or grading was stopped",
+                ja="実行していません: この提出物の持ち時間を使い切ったか、採点が止められました",
+            )

@@ -3,7 +3,10 @@
 The worker runs untrusted code, so nothing it sends may execute in the grader: no
 pickle. A message is JSON plus raw array buffers, framed with lengths:
 
-    [8-byte header length][JSON header][8-byte length][buffer] ...
+    [8-byte header length][JSON header, listing the buffers' lengths][buffer] ...
+
+The receiving side bounds what it reads (the header, and the whole message) and how
+long it waits for each part, since the sender may be hostile.
 
 Values that cross: None, bool, int, float, str, lists, tuples, dicts, NumPy arrays
 of numeric or bool dtype, and NumPy scalars. Anything else stays on the side that
@@ -14,7 +17,9 @@ from __future__ import annotations
 
 import json
 import os
+import select
 import struct
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +27,7 @@ import numpy as np
 
 SAFE_DTYPE_KINDS = "biufc"  # bool, ints, unsigned, floats, complex: never objects
 _LENGTH = struct.Struct("<Q")
+MAX_HEADER = 16 << 20  # the JSON part; arrays travel as raw buffers beside it
 
 
 class WireError(ValueError):
@@ -35,7 +41,7 @@ class Handle:
     id: int
 
 
-def encode(value: Any, buffers: list[bytes], keep: dict[int, Any] | None = None) -> Any:
+def encode(value: Any, buffers: list, keep: dict[int, Any] | None = None) -> Any:
     """`value` as JSON-able data; arrays go to `buffers`. Unknown objects become handles
     kept in `keep` when it is given (the worker), and are refused otherwise."""
     if value is None or isinstance(value, bool | str):
@@ -45,7 +51,8 @@ def encode(value: Any, buffers: list[bytes], keep: dict[int, Any] | None = None)
     if isinstance(value, np.generic) and value.dtype.kind in SAFE_DTYPE_KINDS:
         return {"scalar": encode(np.asarray(value), buffers, keep)}
     if isinstance(value, np.ndarray) and value.dtype.kind in SAFE_DTYPE_KINDS:
-        buffers.append(np.ascontiguousarray(value).tobytes())
+        raw = np.ascontiguousarray(value).reshape(-1).view(np.uint8)  # its bytes, not a copy
+        buffers.append(memoryview(raw))
         return {"array": len(buffers) - 1, "dtype": value.dtype.str, "shape": list(value.shape)}
     if isinstance(value, list):
         return [encode(v, buffers, keep) for v in value]
@@ -114,43 +121,57 @@ def _array(data: dict, buffers: list[bytes]) -> np.ndarray:
         raise WireError(f"arrays of dtype {dtype} may not cross")
     shape = tuple(int(n) for n in data["shape"])
     buffer = buffers[int(data["array"])]
-    if len(buffer) != dtype.itemsize * int(np.prod(shape, dtype=np.int64)):
+    if memoryview(buffer).nbytes != dtype.itemsize * int(np.prod(shape, dtype=np.int64)):
         raise WireError("an array's buffer does not match its shape")
-    return np.frombuffer(buffer, dtype=dtype).reshape(shape).copy()
+    array = np.frombuffer(buffer, dtype=dtype).reshape(shape)
+    # A bytearray received from a pipe is ours alone: use it in place, writeable, no copy.
+    return array if array.flags.writeable else array.copy()
 
 
-def _read_exactly(fd: int, size: int) -> bytes:
-    chunks, left = [], size
-    while left:
-        chunk = os.read(fd, min(left, 1 << 20))
+class WireTimeout(TimeoutError):
+    """The other side did not finish a message before the deadline."""
+
+
+def _read_exactly(fd: int, size: int, deadline: float | None) -> bytearray:
+    """`size` bytes from `fd`, waiting at most until `deadline` (time.monotonic) for each."""
+    data, got = bytearray(size), 0
+    view = memoryview(data)
+    while got < size:
+        if deadline is not None:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([fd], [], [], left)[0]:
+                raise WireTimeout("the other side stopped in the middle of a message")
+        chunk = os.readv(fd, [view[got : got + min(size - got, 1 << 20)]])
         if not chunk:
             raise EOFError("the other side closed the connection")
-        chunks.append(chunk)
-        left -= len(chunk)
-    return b"".join(chunks)
+        got += chunk
+    return data
 
 
-def send(fd: int, message: dict, buffers: list[bytes]) -> None:
-    header = json.dumps({**message, "buffers": [len(b) for b in buffers]}).encode()
-    parts = [_LENGTH.pack(len(header)), header, *buffers]
-    data = b"".join(parts)
-    view = memoryview(data)
-    while view:
-        view = view[os.write(fd, view) :]
+def send(fd: int, message: dict, buffers: list) -> None:
+    """Write one message: its header, then each buffer as it is (never one joined copy)."""
+    header = json.dumps({**message, "buffers": [memoryview(b).nbytes for b in buffers]}).encode()
+    for part in (_LENGTH.pack(len(header)) + header, *buffers):
+        view = memoryview(part).cast("B")
+        while view:
+            view = view[os.write(fd, view) :]
 
 
-def receive(fd: int, limit: int) -> tuple[dict, list[bytes]]:
-    """One message; WireError if it is larger than `limit` bytes in all."""
-    (size,) = _LENGTH.unpack(_read_exactly(fd, _LENGTH.size))
-    if size > limit:
-        raise WireError(f"a message of {size} bytes is over the limit of {limit}")
+def receive(
+    fd: int, limit: int, deadline: float | None = None, header_limit: int = MAX_HEADER
+) -> tuple[dict, list[bytearray]]:
+    """One message; WireError if its header is over `header_limit` bytes or the whole over
+    `limit`, WireTimeout if it is not all there by `deadline` (time.monotonic)."""
+    (size,) = _LENGTH.unpack(_read_exactly(fd, _LENGTH.size, deadline))
+    if size > min(limit, header_limit):
+        raise WireError(f"a message header of {size} bytes is over the limit")
     try:
-        message = json.loads(_read_exactly(fd, size))
+        message = json.loads(_read_exactly(fd, size, deadline))
         lengths = [int(n) for n in message.pop("buffers")]
     except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as error:
         raise WireError("malformed message") from error
     if not isinstance(message, dict) or any(n < 0 for n in lengths):
         raise WireError("malformed message")
-    if sum(lengths) > limit:
-        raise WireError(f"arrays of {sum(lengths)} bytes are over the limit of {limit}")
-    return message, [_read_exactly(fd, n) for n in lengths]
+    if size + sum(lengths) > limit:
+        raise WireError(f"a message of {size + sum(lengths)} bytes is over the limit of {limit}")
+    return message, [_read_exactly(fd, n, deadline) for n in lengths]

@@ -1,9 +1,13 @@
 """The learner's side of grading: a process that only runs learner functions.
 
 Started by checker.core.isolation with three pipes. It imports NumPy and the loader,
-installs an audit hook, and then serves calls: import a module of the submission,
-call one function with data that crossed the wire, send the result back. It never
-sees a test, an expected value or a score.
+reports what holds it (see `facts`), installs an audit hook, and then serves
+requests: import a module of the submission ("load"), call one function with data
+that crossed the wire, timed here when asked (so the trip across the process boundary
+is never counted), send the result back. It never sees a test, an expected value or a
+score; where the kernel allows it, it cannot even see the files that hold them (see
+checker.core.isolation: its file system view is the submission, the interpreter, its
+own modules and the reference days lent to it).
 
 The audit hook refuses, with a PermissionError in the learner's code: reading files
 outside the submission, Python's own library and the reference days lent to it;
@@ -17,13 +21,16 @@ see README.md (Grading: what the grader defends against).
 from __future__ import annotations
 
 import os
+import resource
 import site
 import sys
 import sysconfig
+import time
 
 import numpy as np  # noqa: F401  - imported before the hook, like the loader
 
 from checker.core import wire
+from checker.core.i18n import msg
 from checker.core.loader import learner_frame, load_module
 
 REFUSED_EVENTS = {
@@ -57,6 +64,20 @@ REFUSED_EVENTS = {
 }
 WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
 RESERVE_BYTES = 8 * 1024 * 1024  # room to report a MemoryError (the grader then ends the worker)
+MAX_TASKS = 8  # processes and threads of the whole worker, where they are counted for it alone
+# What of the learner's text may cross back (the grader truncates again: this side is untrusted).
+MAX_KIND, MAX_MESSAGE, MAX_WHERE = 100, 2000, 300
+OWN_MODULES = ("__init__.py", "core/__init__.py", "core/i18n.py", "core/loader.py")
+OWN_MODULES += ("core/wire.py", "core/worker.py")  # the worker's own files, under checker/
+
+
+class Refused(PermissionError):
+    """What the audit hook raises in the learner's code."""
+
+
+def own_files(project_root: str) -> tuple[str, ...]:
+    """The files of the worker's own modules (its view holds these of the checker only)."""
+    return tuple(os.path.join(project_root, "checker", name) for name in OWN_MODULES)
 
 
 def _python_roots() -> tuple[str, ...]:
@@ -71,18 +92,27 @@ def _python_roots() -> tuple[str, ...]:
     return tuple(os.path.realpath(r) + os.sep for r in roots)
 
 
-def install_guard(read_roots: tuple[str, ...], violation_fd: int) -> None:
-    """Install the audit hook. Everything it needs is bound here, in its closure."""
+def install_guard(read_roots: tuple[str, ...], violation_fd: int, own: tuple[str, ...]) -> None:
+    """Install the audit hook. Everything it needs is bound here, in its closure.
+
+    Reading the worker's own modules is allowed: a traceback of the worker's own code
+    reads them, and that is never the learner's doing."""
     pid, realpath, fsdecode, write = os.getpid(), os.path.realpath, os.fsdecode, os.write
-    allowed = tuple(read_roots) + _python_roots() + ("/dev/null",)
+    allowed = tuple(read_roots) + _python_roots()
+    files = frozenset(("/dev/null", *(realpath(f) for f in own)))
     forbidden_modules = ("solutions", "checker", "exercises")
+
+    def refuse(what: str) -> None:
+        raise Refused(
+            msg(en=f"llmroad grading refused this: {what}", ja=f"採点中は禁止です: {what}")
+        )
 
     def violation(text: str) -> None:
         try:
-            write(violation_fd, (text.replace("\n", " ") + "\n").encode())
+            write(violation_fd, (text.replace("\n", " ")[:MAX_MESSAGE] + "\n").encode())
         except OSError:  # the pipe was closed by the learner's code: that is tampering
             os._exit(86)
-        raise PermissionError(f"llmroad grading refused this: {text}")
+        refuse(text)
 
     def guard(event: str, args: tuple) -> None:
         if event == "open":
@@ -91,22 +121,59 @@ def install_guard(read_roots: tuple[str, ...], violation_fd: int) -> None:
                 return
             if (mode and any(c in mode for c in "wax+")) or (flags or 0) & WRITE_FLAGS:
                 if path != "/dev/null":
-                    raise PermissionError("llmroad grading refused this: writing files")
+                    refuse(msg(en="writing files", ja="ファイルへの書き込み"))
                 return
             real = realpath(fsdecode(path))
-            if not (real + os.sep).startswith(allowed) and real not in allowed:
-                violation(f"reading {real}, outside the submission")
+            if real not in files and not (real + os.sep).startswith(allowed):
+                violation(
+                    msg(
+                        en=f"reading {real}, outside the submission",
+                        ja=f"提出物の外の {real} を読むこと",
+                    )
+                )
         elif event == "import":
             name = args[0] or ""
             if name.split(".")[0] in forbidden_modules:
-                violation(f"importing {name}")
+                violation(msg(en=f"importing {name}", ja=f"{name} の import"))
         elif event in REFUSED_EVENTS:
-            raise PermissionError(f"llmroad grading refused this: {REFUSED_EVENTS[event]}")
+            refuse(_refused_words(REFUSED_EVENTS[event]))
         elif event == "os.killpg" or (event == "os.kill" and args[0] != pid):
             # killpg and kill(0) reach the whole process group, the grader's side of it too
-            raise PermissionError("llmroad grading refused this: signalling another process")
+            refuse(msg(en="signalling another process", ja="ほかのプロセスへのシグナル"))
 
     sys.addaudithook(guard)
+
+
+def _refused_words(what: str) -> str:
+    return msg(
+        en=what,
+        ja={
+            "starting a process": "プロセスの起動",
+            "the network": "ネットワーク",
+            "walking the garbage collector": "ガベージコレクタの探索",
+            "inspecting the grader": "採点プログラムの調査",
+            "changing files": "ファイルの変更",
+        }[what],
+    )
+
+
+def _error_reply(error: BaseException, tree: str) -> dict:
+    return {
+        "error": type(error).__name__[:MAX_KIND],
+        "message": _text(error)[:MAX_MESSAGE],
+        "where": learner_frame(error.__traceback__, tree)[:MAX_WHERE],
+    }
+
+
+def _forget(error: BaseException) -> None:
+    """Let go of what the learner's frames hold; inline, calling no learner code."""
+    unwound = error.__traceback__.tb_next if error.__traceback__ else None
+    while unwound is not None:
+        try:
+            unwound.tb_frame.clear()
+        except BaseException:  # a frame still running, a generator's finally: raising
+            pass
+        unwound = unwound.tb_next
 
 
 def serve(requests: int, replies: int, tree: str, reference: str, swapped: frozenset[str]) -> None:
@@ -119,59 +186,66 @@ def serve(requests: int, replies: int, tree: str, reference: str, swapped: froze
             message, buffers = wire.receive(requests, limit=1 << 40)
         except EOFError:
             return
-        out: list[bytes] = []
+        out: list = []
         try:
             module = load_module(message["module"], Path(tree), Path(reference), swapped)
-            function = getattr(module, message["function"])
-            args, kwargs = wire.decode(message["args"], buffers, kept)
-            result = function(*args, **kwargs)
-            reply = {"value": wire.encode(result, out, kept)}
+            if "function" not in message:  # "load": import only, so the grader can tell
+                reply = {"loaded": True}  # an import that never ends from a call that does not
+            else:
+                function = getattr(module, message["function"])
+                args, kwargs = wire.decode(message["args"], buffers, kept)
+                started = time.perf_counter()
+                result = function(*args, **kwargs)
+                seconds = time.perf_counter() - started
+                reply = {"value": wire.encode(result, out, kept), "seconds": seconds}
         except BaseException as error:  # everything the learner's code does is reported
             # After a MemoryError, first make room: without any, the interpreter can spin
             # forever in the next allocation. The reserve (memory the learner's code never
-            # had), then what the learner's frames hold; inline, calling no Python function.
+            # had), then what the learner's frames hold.
             if isinstance(error, MemoryError):
                 reserve.clear()
             args = kwargs = result = None
             out = []
-            unwound = error.__traceback__.tb_next if error.__traceback__ else None
-            while unwound is not None:
-                try:
-                    unwound.tb_frame.clear()
-                except BaseException:  # a frame still running, a generator's finally: raising
-                    pass
-                unwound = unwound.tb_next
-            reply = {
-                "error": type(error).__name__,
-                "message": _text(error)[:4000],
-                "where": learner_frame(error.__traceback__, tree),
-            }
-        wire.send(replies, reply, out)
+            _forget(error)
+            reply = _error_reply(error, tree)
+        try:
+            wire.send(replies, reply, out)
+        except (MemoryError, wire.WireError, ValueError, TypeError) as error:
+            out = []  # the result could not be sent (too large to encode, say): say so instead
+            reply = {"error": "Unsendable", "message": f"{type(error).__name__}", "where": ""}
+            wire.send(replies, reply, out)
 
 
 def _text(error: BaseException) -> str:
     try:
         return str(error)
     except BaseException:  # a learner's exception whose __str__ fails in turn
-        return f"(a {type(error).__name__} that could not be shown)"
+        return f"(a {type(error).__name__[:MAX_KIND]} that could not be shown)"
+
+
+def _in_own_pid_namespace() -> bool | None:
+    """Whether checker.core.isolation gave this process a process-id namespace for its
+    children: True, False, or None when /proc cannot tell (the worker's own view of the
+    file system has no /proc, and that view only exists inside its namespaces)."""
+    try:
+        own = os.readlink("/proc/self/ns/pid")
+    except OSError:
+        return None
+    try:  # a namespace that has no process yet cannot be read (ENOENT): that one too
+        return own != os.readlink("/proc/self/ns/pid_for_children")
+    except FileNotFoundError:
+        return True
+    except OSError:
+        return False
 
 
 def _first_of_own_pid_namespace(fds: tuple[int, ...]) -> None:
-    """If checker.core.isolation gave this process a process-id namespace for its children,
-    go on in a child, the first process of that namespace: it sees no other process,
-    so it can signal none, and when it ends the kernel ends whatever it started. This
-    process only waits, then ends as the child did (an exit code, or the same signal),
-    so the grader learns how the learner's code ended."""
-    try:
-        own = os.readlink("/proc/self/ns/pid")
-    except OSError:  # no /proc: no way to tell
-        return
-    try:  # a namespace that has no process yet cannot be read (ENOENT): that one too
-        if own == os.readlink("/proc/self/ns/pid_for_children"):
-            return
-    except FileNotFoundError:
-        pass
-    except OSError:
+    """If this process has a process-id namespace for its children, go on in a child,
+    the first process of that namespace: it sees no other process, so it can signal
+    none, and when it ends the kernel ends whatever it started. This process only
+    waits, then ends as the child did (an exit code, or the same signal), so the
+    grader learns how the learner's code ended."""
+    if sys.platform != "linux" or _in_own_pid_namespace() is False:
         return
     try:
         child = os.fork()
@@ -202,9 +276,21 @@ def _first_of_own_pid_namespace(fds: tuple[int, ...]) -> None:
     os._exit(os.WEXITSTATUS(status) if os.WIFEXITED(status) else 1)
 
 
+def facts(tree: str, project_root: str) -> dict:
+    """What holds this process, seen from inside (the grader reports what does not)."""
+    course = ("solutions", "tests", "pyproject.toml")
+    return {
+        "own_pid_namespace": os.getpid() == 1,
+        "sees_course": any(os.path.lexists(os.path.join(project_root, n)) for n in course),
+        "read_only": bool(os.statvfs(tree).f_flag & os.ST_RDONLY),
+        "tasks": resource.getrlimit(resource.RLIMIT_NPROC)[0],
+    }
+
+
 def main() -> None:
     requests, replies, violations = (int(fd) for fd in sys.argv[1:4])
-    tree, reference, swapped = sys.argv[4], sys.argv[5], sys.argv[6]
+    tree, reference, swapped, project_root = sys.argv[4:8]
+    own_user = sys.argv[8] == "own-user"
     folders = frozenset(f for f in swapped.split(",") if f)
     reads = (
         os.path.realpath(tree) + os.sep,
@@ -212,10 +298,13 @@ def main() -> None:
     )
     sys.dont_write_bytecode = True
     _first_of_own_pid_namespace((requests, replies, violations))
+    if os.getpid() == 1 or own_user:  # the count is this worker's alone: limit its tree
+        resource.setrlimit(resource.RLIMIT_NPROC, (MAX_TASKS, MAX_TASKS))
     for folder in reads:  # this process's user must be able to read them: else do not start
         os.listdir(folder)
-    install_guard(reads, violations)
-    wire.send(replies, {"ready": True}, [])  # before any of the learner's code has run
+    found = facts(tree, project_root)
+    install_guard(reads, violations, own_files(project_root))
+    wire.send(replies, {"ready": True, "facts": found}, [])  # before any learner code has run
     serve(requests, replies, os.path.realpath(tree), reference, folders)
 
 

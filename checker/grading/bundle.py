@@ -4,6 +4,12 @@ Gradescope unpacks the bundle into /autograder/source, runs setup.sh once to bui
 the image, then run_autograder once per submission (found in /autograder/submission);
 run_autograder writes /autograder/results/results.json through the same grading
 code as `llmroad grade`, so large classes are graded on Gradescope's machines.
+
+The bundle holds the reference and the suites, so setup.sh makes them readable by
+root alone: the worker, which runs as a user of its own when the grader is root (as on
+Gradescope), cannot read them even where the container gives it no namespaces; the
+reference days a later day needs are lent to it as copies (checker.core.isolation).
+The interpreter, its packages and the checker stay readable.
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ import zipfile
 from pathlib import Path
 
 from checker.core.layout import COURSE_FILES, PROJECT_ROOT, course_files
+from checker.grading.grade import Settings
 
 INCLUDED = (*COURSE_FILES, "README.md")  # pip install -e . reads the README too
 
@@ -24,6 +31,10 @@ apt-get install -y --no-install-recommends python3 python3-venv python3-pip
 cd /autograder/source
 python3 -m venv .venv
 .venv/bin/pip install -e .
+# Only root (the grader) may read the reference, the suites and the course's settings;
+# the worker runs as a user of its own, and reaches the python and checker only.
+chmod -R go-rwx solutions tests pyproject.toml
+chmod go+rx /autograder /autograder/source
 """
 
 RUN = """#!/usr/bin/env bash
@@ -42,10 +53,15 @@ def _script(archive: zipfile.ZipFile, name: str, text: str) -> None:
     archive.writestr(info, text)
 
 
-def build_bundle(target: Path, days: list[str], timeout: float, memory_mb: int) -> int:
+def build_bundle(target: Path, settings: Settings) -> int:
     """Write the bundle; the number of files in it."""
     options = shlex.join(
-        ["--days", ",".join(days), "--timeout", str(timeout), "--memory-mb", str(memory_mb)]
+        [
+            *("--days", ",".join(settings.days)),
+            *("--timeout", str(settings.timeout)),
+            *("--memory-mb", str(settings.memory_mb)),
+            *("--budget", str(settings.budget)),
+        ]
     )
     files = course_files(INCLUDED)
     with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:

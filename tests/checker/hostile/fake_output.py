@@ -3,8 +3,10 @@
 import os
 import sys
 
-_FAKE = ("tests/days/day05_metrics/test_metrics.py::test_accuracy_of_the_hand_worked_example"
-         " PASSED\n============ 29 passed in 0.01s ============\n")
+_FAKE = (
+    "tests/days/day05_metrics/test_metrics.py::test_accuracy_of_the_hand_worked_example"
+    " PASSED\n============ 29 passed in 0.01s ============\n"
+)
 
 
 def accuracy(y_true, y_pred):

@@ -7,11 +7,13 @@ _reference_accuracy = accuracy
 
 def accuracy(y_true, y_pred):
     here = os.path.dirname(os.path.abspath(__file__))
-    attempts = [lambda: open(__file__, "w").write("# gone\n"),
-                lambda: open(os.path.join(here, "new.txt"), "x").write("x"),
-                lambda: os.remove(__file__),
-                lambda: os.rename(__file__, __file__ + ".bak"),
-                lambda: os.chmod(__file__, 0o777)]
+    attempts = [
+        lambda: open(__file__, "w").write("# gone\n"),
+        lambda: open(os.path.join(here, "new.txt"), "x").write("x"),
+        lambda: os.remove(__file__),
+        lambda: os.rename(__file__, __file__ + ".bak"),
+        lambda: os.chmod(__file__, 0o777),
+    ]
     for attempt in attempts:
         try:
             attempt()

@@ -5,8 +5,14 @@ _PASSED = '{"event": "result", "outcome": "passed", "score": 29}\n'
 
 
 def accuracy(y_true, y_pred):
-    patterns = ["/tmp/llmroad-*/*.jsonl", "/tmp/llmroad-*/*", "/tmp/*/results.json",
-                "/autograder/results/results.json", "../*.jsonl", "../../*/results.json"]
+    patterns = [
+        "/tmp/llmroad-*/*.jsonl",
+        "/tmp/llmroad-*/*",
+        "/tmp/*/results.json",
+        "/autograder/results/results.json",
+        "../*.jsonl",
+        "../../*/results.json",
+    ]
     for pattern in patterns:
         for path in glob.glob(pattern):
             try:
