@@ -185,7 +185,7 @@ def assert_split(result, X, y, test_fraction: float, seed: int) -> None:
 
 @pytest.mark.task("1.1")
 @pytest.mark.checks("inputs")
-def test_split_leaves_X_and_y_unchanged(rng):
+def test_split_splits_without_changing_X_or_y(rng):
     X, y = rows_with_ids(12, 3)
     seed = int(rng.integers(1000))
     result = assert_inputs_unchanged(
@@ -197,7 +197,7 @@ def test_split_leaves_X_and_y_unchanged(rng):
 
 @pytest.mark.task("1.1")
 @pytest.mark.checks("types")
-def test_split_returns_four_float64_arrays_of_the_documented_shapes(seed):
+def test_split_returns_the_split_as_four_float64_arrays(seed):
     X, y = rows_with_ids(8, 3)
     result = split(X, y, test_fraction=0.25, seed=seed)  # n_test = 2
     for part, actual, shape in zip(SPLIT_PARTS, result, [(6, 3), (2, 3), (6,), (2,)], strict=True):
@@ -396,7 +396,7 @@ def columns_of_many_scales(rng, N: int) -> np.ndarray:
 
 @pytest.mark.task("1.2")
 @pytest.mark.checks("inputs")
-def test_standardize_leaves_X_train_and_X_test_unchanged(rng):
+def test_standardize_scales_without_changing_its_inputs(rng):
     X_train = columns_of_many_scales(rng, 9)
     X_test = columns_of_many_scales(rng, 4) + 3.0
     result = assert_inputs_unchanged(linreg.standardize, X_train=X_train, X_test=X_test)
@@ -406,7 +406,7 @@ def test_standardize_leaves_X_train_and_X_test_unchanged(rng):
 @pytest.mark.task("1.2")
 @pytest.mark.checks("types")
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
-def test_standardize_returns_float64_arrays_of_the_input_shapes(dtype, rng):
+def test_standardize_returns_the_scaled_rows_as_float64_arrays(dtype, rng):
     X_train = columns_of_many_scales(rng, 6)[:, :3].astype(dtype)
     X_test = columns_of_many_scales(rng, 2)[:, :3].astype(dtype)
     result = linreg.standardize(X_train, X_test)
@@ -609,7 +609,7 @@ def assert_fit(result, X, y, l2: float) -> None:
 
 @pytest.mark.task("1.3")
 @pytest.mark.checks("inputs")
-def test_closed_form_leaves_X_and_y_unchanged(rng):
+def test_closed_form_fits_without_changing_X_or_y(rng):
     X = rng.standard_normal((15, 3)) + 2.0
     y = rng.standard_normal(15)
     result = assert_inputs_unchanged(linreg.fit_linear_closed_form, X=X, y=y, l2=0.5)
@@ -619,7 +619,7 @@ def test_closed_form_leaves_X_and_y_unchanged(rng):
 @pytest.mark.task("1.3")
 @pytest.mark.checks("types")
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
-def test_closed_form_returns_a_float64_w_and_a_python_float_b(dtype, rng):
+def test_closed_form_returns_the_fit_as_float64_w_and_float_b(dtype, rng):
     X = (rng.standard_normal((12, 3)) + 1.0).astype(dtype)
     y = rng.standard_normal(12).astype(dtype)
     w, b = result = fit(linreg.fit_linear_closed_form, X, y, l2=0.5)
@@ -972,7 +972,7 @@ def line_data(rng, N: int, D: int) -> tuple[np.ndarray, np.ndarray]:
 
 @pytest.mark.task("1.4")
 @pytest.mark.checks("inputs")
-def test_gradient_descent_leaves_X_and_y_unchanged(rng):
+def test_gradient_descent_fits_without_changing_X_or_y(rng):
     X, y = line_data(rng, 10, 3)
     for steps in (0, 5):
         result = assert_inputs_unchanged(
@@ -984,7 +984,7 @@ def test_gradient_descent_leaves_X_and_y_unchanged(rng):
 @pytest.mark.task("1.4")
 @pytest.mark.checks("types")
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
-def test_gradient_descent_returns_a_float64_w_and_a_python_float_b(dtype, rng):
+def test_gradient_descent_returns_the_fit_as_float64_w_and_float_b(dtype, rng):
     X, y = line_data(rng, 10, 3)
     X, y = X.astype(dtype), y.astype(dtype)
     for steps in (0, 5):
