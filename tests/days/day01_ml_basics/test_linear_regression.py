@@ -113,7 +113,10 @@ def assert_rows_stay_paired(result, N: int) -> None:
                     "行と目的変数の組を保ちましょう",
                 )
             )
-    ids = np.sort(np.concatenate([np.asarray(result[0])[:, 0], np.asarray(result[1])[:, 0]]))
+    X_train, X_test = np.asarray(result[0]), np.asarray(result[1])
+    if X_train.ndim != 2 or X_test.ndim != 2:
+        return  # the shapes are judged with the values
+    ids = np.sort(np.concatenate([X_train[:, 0], X_test[:, 0]]))
     assert np.array_equal(ids, np.arange(N)), msg(
         en="every row must land in exactly one of the two sets: some rows are missing or "
         "repeated (index X with the rows of one permutation of 0..N-1)",
