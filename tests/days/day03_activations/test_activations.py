@@ -398,6 +398,13 @@ def _generated(name, rng, dtype=np.float64):
     return (x.astype(dtype),)
 
 
+def _show(x):
+    """[0,800] or [[1000,1000],[...]]: a small array as code, without NumPy's padding."""
+    if np.ndim(x) == 0:
+        return f"{float(x):g}"
+    return "[" + ",".join(_show(v) for v in x) + "]"
+
+
 def _on_random(name):
     return msg(en=f"{name} of random data", ja=f"ランダムなデータに対する {name}")
 
@@ -633,7 +640,7 @@ def test_tanh_at_hand_worked_points():
         x,
         [1.0, 0.64, 0.64, 0.0, 0.0],
         "tanh_grad([0,ln2,-ln2,1e3,-1e3])",
-        en="compute tanh_grad as 1 - t*t from your stable tanh",
+        en="Compute tanh_grad as 1 - t*t from your stable tanh",
         ja="tanh_grad は安定な tanh から t を求めて 1 - t*t としましょう",
     )
     assert_array(grad, x.shape, "tanh_grad(x)")
@@ -866,7 +873,7 @@ def test_gelu_at_known_points_in_both_forms():
                 x[[0, 3, 4]],
                 expected,
                 f"{name}([0,1e3,-1e3],{form})",
-                en="in both forms GELU(0) = 0, GELU(1e3) = 1e3, GELU(-1e3) = 0, and "
+                en="In both forms GELU(0) = 0, GELU(1e3) = 1e3, GELU(-1e3) = 0, and "
                 "GELU'(0) = 0.5, GELU'(1e3) = 1, GELU'(-1e3) = 0",
                 ja="どちらの形でも GELU(0) = 0、GELU(1e3) = 1e3、GELU(-1e3) = 0、"
                 "GELU'(0) = 0.5、GELU'(1e3) = 1、GELU'(-1e3) = 0 です",
@@ -955,7 +962,7 @@ def test_softmax_subtracts_the_max_before_exp():
             act.softmax,
             x,
             [[0.25, 0.75], [0.75, 0.25]][: len(x)],
-            f"softmax({num(x)})",
+            f"softmax({_show(x)})",
             en="np.exp(x) / np.exp(x).sum() overflows (inf / inf) at scores of 1000 and "
             "underflows (0 / 0) at -1000: subtract each row's maximum before np.exp",
             ja="np.exp(x) / np.exp(x).sum() はスコア 1000 でオーバーフロー (inf / inf)、"
@@ -980,8 +987,8 @@ def test_softmax_subtracts_the_maximum_not_the_minimum(x, expected):
         act.softmax,
         np.array(x),
         expected,
-        f"softmax({num(np.array(x))})",
-        en="the largest exponent must be e^0 = 1: subtract the row's maximum, not its "
+        f"softmax({_show(x)})",
+        en="The largest exponent must be e^0 = 1: subtract the row's maximum, not its "
         "minimum (x - min reaches e^(max - min), which overflows once a row spans 710)",
         ja="最大の指数は e^0 = 1 でなければなりません。各行の最小値ではなく最大値を引き"
         "ましょう(x - min では e^(max - min) となり、行の幅が 710 を超えるとオーバーフロー"
@@ -998,7 +1005,7 @@ def test_softmax_subtracts_each_rows_own_maximum():
         np.array([[0.0, LN3], [-2e3, -2e3 + LN3]]),
         [[0.25, 0.75], [0.25, 0.75]],
         "softmax([[0,ln3],[-2000,-2000+ln3]])",
-        en="subtract each row's own maximum, x.max(axis=axis, keepdims=True), not the "
+        en="Subtract each row's own maximum, x.max(axis=axis, keepdims=True), not the "
         "maximum of the whole array: a row far below the others still becomes 0 / 0",
         ja="配列全体の最大値ではなく、各行の最大値 x.max(axis=axis, keepdims=True) を"
         "引きましょう。他の行よりずっと小さい行は 0 / 0 になってしまいます",
