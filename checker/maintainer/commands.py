@@ -23,6 +23,7 @@ from checker.maintainer.mutate import (
     MutationConfigError,
     Settings,
     default_jobs,
+    mutants_of_day,
     mutate_day,
 )
 
@@ -52,7 +53,7 @@ def equivalents_path_text(report: DayReport) -> str:
 
 
 def table_line(report: DayReport) -> str:
-    """day01   84 mutants   80 killed   1 equivalent   3 survived  96.4%  seeds 20/20"""
+    """One line per day: `day01    84 mutants    83 killed    0 equivalent    1 survived   98.8%  seeds 20/20  ok`."""
     seeds = f"  seeds {report.seeds_passed}/{len(report.seeds)}" if report.seeds else ""
     verdict = "ok" if report.ok else "NOT OK"
     return (
@@ -67,7 +68,8 @@ def render_day(report: DayReport) -> str:
     head = f"{report.day} ({report.folder})"
     if report.problem:
         return f"{head}: {report.problem}"
-    per_mutant = report.seconds / max(len(report.results) + len(report.seeds), 1)
+    runs = len(report.results) + len(report.seeds)
+    per_mutant = (report.seconds - report.baseline_seconds) / max(runs, 1)
     lines = [
         f"{head}: {report.mutants} mutants in {report.seconds:.0f} s "
         f"({per_mutant:.2f} s each; the suite takes {report.baseline_seconds:.2f} s on the "
@@ -121,7 +123,7 @@ def dev() -> None:
 
 
 @dev.command("mutate")
-@click.argument("days", nargs=-1, required=True)
+@click.argument("days", nargs=-1, required=True, metavar="DAY...")
 @click.option(
     "--jobs",
     type=click.IntRange(min=1),
@@ -159,9 +161,15 @@ def mutate(
     suite; the suite must kill at least 98% of those not listed in the suite's
     equivalent_mutants.toml. Prints each survivor's id and diff, ready to paste there.
     """
+    chosen = _days(days)
+    if only:
+        known = {mutant.id for day in chosen for mutant in mutants_of_day(day)}
+        unknown = [name for name in only if name not in known]
+        if unknown:
+            raise click.BadParameter(f"no mutant has the id {unknown[0]!r}", param_hint="--only")
     settings = Settings(jobs=jobs, seeds=seeds, only=only or None, limit=limit, timeout=timeout)
     reports = []
-    for day in _days(days):
+    for day in chosen:
         try:
             reports.append(mutate_day(day, settings, progress=_progress(day)))
         except MutationConfigError as error:

@@ -376,6 +376,11 @@ def test_unknown_and_unbuilt_days_are_usage_errors():
     assert unbuilt.exit_code == 2 and "not built yet" in unbuilt.output
 
 
+def test_an_unknown_mutant_id_is_a_usage_error():
+    result = CliRunner().invoke(dev, ["mutate", "day01", "--only", "f: nothing | Add -> Sub #1"])
+    assert result.exit_code == 2 and "no mutant has the id" in result.output
+
+
 def test_a_corrupt_equivalents_file_stops_the_command(monkeypatch, tmp_path):
     path = tmp_path / "equivalent_mutants.toml"
     path.write_text("[[equivalent]\n")
