@@ -28,6 +28,7 @@ from checker.grading.grade import (
     grade_submission,
     stopped_by_signals,
 )
+from checker.learner import doctor, restore, solution
 from checker.learner.checking import check
 from checker.learner.hints import HintRefused, next_hint
 from checker.learner.progress import Progress
@@ -327,6 +328,102 @@ def hint_command(workspace: Workspace | None, target: str, level: int | None) ->
     if workspace is not None:
         workspace.progress.save(progress)
     click.echo(render.hint_text(hint))
+
+
+def _task_or_day(target: str):
+    """(day, task or None) for TASK (16.2) or DAY; a usage error for an unknown or unbuilt one."""
+    course = load_course()
+    try:
+        day = course.day(target.partition(".")[0])
+        if not day.available:
+            raise click.BadParameter(
+                msg(en=f"{day.id} is not built yet", ja=f"{day.id} はまだ準備中です"),
+                param_hint="TASK|DAY",
+            )
+        return (day, course.task(target)[1]) if "." in target else (day, None)
+    except UnknownDay as error:
+        raise click.BadParameter(str(error), param_hint="TASK|DAY") from None
+
+
+@command(
+    main,
+    "reset",
+    help_ja="TASK か DAY をスタブに戻します(確認のあと)。あなたの版は .llmroad/backups に"
+    "残り、llmroad reset --undo で戻せます。",
+)
+@click.argument("target", metavar="TASK|DAY", required=False)
+@click.option("--undo", is_flag=True, help="Put back what the last reset replaced.")
+@click.option("-y", "--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.pass_obj
+def reset_command(workspace: Workspace | None, target: str | None, undo: bool, yes: bool) -> None:
+    """Put TASK (16.2) or DAY back to its stub, after a confirmation. Your version is kept
+    in .llmroad/backups; llmroad reset --undo brings it back."""
+    if workspace is None:
+        raise _no_workspace()
+    try:
+        if undo:
+            click.echo(render.restored_text(restore.undo(workspace), workspace, undone=True))
+            return
+        if not target:
+            raise click.UsageError(
+                msg(
+                    en="name a task or a day (llmroad reset 1.2), or --undo",
+                    ja="タスクか日を指定してください(llmroad reset 1.2)。または --undo",
+                )
+            )
+        day, task = _task_or_day(target)
+        name = task.id if task else day.id
+        if not yes:
+            click.confirm(
+                msg(
+                    en=f"put {name} back to its stub? (your version is kept; llmroad reset --undo brings it back)",
+                    ja=f"{name} をスタブに戻しますか?(あなたの版は保存され、llmroad reset --undo で戻せます)",
+                ),
+                abort=True,
+            )
+        done = (
+            restore.reset_task(workspace, day, task) if task else restore.reset_day(workspace, day)
+        )
+    except restore.CannotRestore as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(render.restored_text(done, workspace, undone=False))
+
+
+@command(
+    main, "solution", help_ja="TASK の模範解答を表示します。あなたの版が合格してからだけです。"
+)
+@click.argument("target", metavar="TASK")
+@click.pass_obj
+def solution_command(workspace: Workspace | None, target: str) -> None:
+    """Show the reference version of TASK (16.2), once your own passes, to compare."""
+    if workspace is None:
+        raise _no_workspace()
+    day, task = _task_or_day(target)
+    if task is None:
+        raise click.BadParameter(
+            msg(en="name a task, such as 1.2", ja="1.2 のようにタスクを指定してください"),
+            param_hint="TASK",
+        )
+    try:
+        text = solution.solution(workspace, _load_progress(workspace), day, task)
+    except solution.NotYet as error:
+        click.echo(str(error))
+        sys.exit(1)
+    click.echo(render.solution_text(task, text))
+
+
+@command(
+    main,
+    "doctor",
+    help_ja="Python、NumPy、pytest、作業フォルダ、進み具合を調べ、問題ごとに対処法を伝えます。",
+)
+@click.pass_obj
+def doctor_command(workspace: Workspace | None) -> None:
+    """Check Python, NumPy, pytest, the workspace and the progress file, and say what to
+    do about each problem."""
+    findings = doctor.diagnose(workspace, load_course())
+    click.echo(render.doctor_text(findings))
+    sys.exit(0 if all(f.ok for f in findings) else 1)
 
 
 def _grading_settings(days: str | None, timeout: float, memory_mb: int, budget: float) -> Settings:

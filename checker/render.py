@@ -436,6 +436,48 @@ def not_a_workspace(error: Exception, root: Path) -> str:
     )
 
 
+def restored_text(restored, workspace, undone: bool) -> str:
+    files = ", ".join(p.relative_to(workspace.root).as_posix() for p in restored.files)
+    kept = restored.backup.relative_to(workspace.root).as_posix()
+    if undone:
+        return msg(
+            en=f"put back: {files} (what they held before is kept in {kept})",
+            ja=f"元に戻しました: {files}(直前の内容は {kept} に保存しました)",
+        )
+    return msg(
+        en=f"back to the stub: {files}. Your version is kept in {kept}; llmroad reset --undo brings it back",
+        ja=f"スタブに戻しました: {files}。あなたの版は {kept} にあり、llmroad reset --undo で戻せます",
+    )
+
+
+def solution_text(task, source: str) -> str:
+    heading = msg(
+        en=f"{task.id} {task.name}: the reference, to compare with yours",
+        ja=f"{task.id} {task.name}: 模範解答(あなたの版と見比べてみましょう)",
+    )
+    return style(heading, bold=True) + "\n\n" + source
+
+
+def doctor_text(findings) -> str:
+    lines = []
+    for finding in findings:
+        mark = style("✓", fg="green") if finding.ok else style("✗", fg="red")
+        lines.append(f"{mark} {_pad(finding.what, 22)} {finding.detail}")
+        if not finding.ok and finding.fix:
+            lines.append(f"  {' ' * 22} → {finding.fix}")
+    problems = sum(not f.ok for f in findings)
+    lines.append("")
+    lines.append(
+        msg(en="everything is in place", ja="すべて整っています")
+        if not problems
+        else msg(
+            en=f"{problems} problem(s): see → above",
+            ja=f"問題が {problems} 件あります(→ を見てください)",
+        )
+    )
+    return "\n".join(lines)
+
+
 def grading_text(grades: ClassGrades, out) -> str:
     counts = [f"{sum(g.status == s for g in grades.grades)} {s}" for s in STATUSES]
     reused = f", {grades.reused} unchanged and reused" if grades.reused else ""
