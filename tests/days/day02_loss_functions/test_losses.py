@@ -403,8 +403,11 @@ DTYPES = pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["float6
 
 
 def check_inputs_unchanged(task: Task, rng) -> None:
+    """The learner's first message for the task: an input changed in place, then a wrong type,
+    then a named mistake, then a wrong value."""
     args = task.generate(rng)
     result = assert_inputs_unchanged(task.function, *args)
+    check_types(result, task.name, np.shape(args[0]))
     task.check(result, *args)
 
 
@@ -443,7 +446,7 @@ def call_at_extremes(function, args, overflow: Callable[[], str], log_of_zero: C
 
 @pytest.mark.task("2.1")
 @pytest.mark.checks("inputs")
-def test_mse_leaves_its_inputs_unchanged(rng):
+def test_mse_is_right_and_leaves_its_inputs_unchanged(rng):
     check_inputs_unchanged(MSE, rng)
 
 
@@ -509,7 +512,7 @@ def test_mse_matches_a_loop_and_finite_differences(rng):
 
 @pytest.mark.task("2.2")
 @pytest.mark.checks("inputs")
-def test_mae_leaves_its_inputs_unchanged(rng):
+def test_mae_is_right_and_leaves_its_inputs_unchanged(rng):
     check_inputs_unchanged(MAE, rng)
 
 
@@ -585,7 +588,7 @@ def test_mae_matches_a_loop_and_finite_differences(rng):
 
 @pytest.mark.task("2.3")
 @pytest.mark.checks("inputs")
-def test_huber_leaves_its_inputs_unchanged(rng):
+def test_huber_is_right_and_leaves_its_inputs_unchanged(rng):
     check_inputs_unchanged(HUBER, rng)
 
 
@@ -762,7 +765,7 @@ BCE_EXTREMES = [
 
 @pytest.mark.task("2.4")
 @pytest.mark.checks("inputs")
-def test_binary_cross_entropy_leaves_its_inputs_unchanged(rng):
+def test_binary_cross_entropy_is_right_and_leaves_its_inputs_unchanged(rng):
     check_inputs_unchanged(BCE, rng)
 
 
@@ -856,12 +859,18 @@ def test_binary_cross_entropy_matches_a_loop_and_finite_differences(rng):
 @pytest.mark.task("2.4")
 def test_binary_cross_entropy_with_a_soft_label_is_smallest_at_its_logit():
     labels = np.array([0.25, 0.5, 0.9])
-    logits = np.log(labels / (1 - labels))  # sigmoid(z) = y exactly
+    best = np.log(labels / (1 - labels))  # sigmoid(z) = y exactly
     # at sigmoid(z) = y the gradient (sigmoid(z) - y) / n is 0, and the loss is the entropy
     # -y log y - (1 - y) log(1 - y) of each label, averaged
     entropy = -labels * np.log(labels) - (1 - labels) * np.log(1 - labels)
-    result = losses.binary_cross_entropy_with_logits(logits, labels)
+    result = losses.binary_cross_entropy_with_logits(best, labels)
     check_result(result, BCE_NAME, entropy.mean(), np.zeros(3))
+    # half a unit either side the loss is larger, and the gradient points back to the best z
+    for step in (-0.5, 0.5):
+        s = 1 / (1 + np.exp(-(best + step)))
+        each = -labels * np.log(s) - (1 - labels) * np.log(1 - s)
+        result = losses.binary_cross_entropy_with_logits(best + step, labels)
+        check_result(result, BCE_NAME, each.mean(), (s - labels) / 3)
 
 
 # ---------------------------------------------------------------- 2.5 categorical cross-entropy
@@ -931,7 +940,7 @@ CE_EXTREMES = [
 
 @pytest.mark.task("2.5")
 @pytest.mark.checks("inputs")
-def test_cross_entropy_leaves_its_inputs_unchanged(rng):
+def test_cross_entropy_is_right_and_leaves_its_inputs_unchanged(rng):
     check_inputs_unchanged(CE, rng)
 
 
