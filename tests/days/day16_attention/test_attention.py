@@ -194,7 +194,8 @@ def check_softmax(weights, scores, mask=None, rtol=1e-7):
     bad = ~np.isfinite(actual)
     if bad.any():
         no_nan(actual, "masked_softmax", ALL_MASKED_NAN if bad[empty].any() else OVERFLOW)
-    assert np.all(actual[~allowed & ~empty[..., None]] == 0), msg(**MASKED_WEIGHT)
+    message = msg(**MASKED_WEIGHT)
+    assert np.all(actual[~allowed & ~empty[..., None]] == 0), message
     if empty.any():
         S = scores.shape[-1]
         refute(
@@ -203,7 +204,7 @@ def check_softmax(weights, scores, mask=None, rtol=1e-7):
             np.zeros((int(empty.sum()), S)),
             msg(**UNIFORM_ROW),
         )
-    assert_close(actual, naive_softmax(scores, mask), "masked_softmax(scores, mask)", rtol=rtol)
+    assert_close(actual, naive_softmax(scores, mask), "masked_softmax(scores,mask)", rtol=rtol)
 
 
 @pytest.mark.task("16.1")
@@ -256,7 +257,12 @@ def test_masked_softmax_is_finite_and_right_at_huge_scores():
     e = math.exp(-1.0)
     e2 = math.exp(-2.0)
     expected = [[1 / (1 + e), e / (1 + e), 0.0], [e2 / (1 + e2), 1 / (1 + e2), 0.0]]
-    assert_close(weights, expected, "masked_softmax at scores of ±1e4", rtol=HUGE_RTOL)
+    assert_close(
+        weights,
+        expected,
+        msg(en="masked_softmax at scores of ±1e4", ja="スコア ±1e4 での masked_softmax"),
+        rtol=HUGE_RTOL,
+    )
 
 
 @pytest.mark.task("16.1")
@@ -264,10 +270,10 @@ def test_masked_softmax_hand_worked():
     # [1, 2, 3] with the middle one masked: e^1 / (e^1 + e^3) and e^3 / (e^1 + e^3)
     weights = attention.masked_softmax(np.array([1.0, 2.0, 3.0]), np.array([True, False, True]))
     e2 = math.exp(2.0)
-    assert_close(weights, [1 / (1 + e2), 0.0, e2 / (1 + e2)], "masked_softmax([1, 2, 3])")
+    assert_close(weights, [1 / (1 + e2), 0.0, e2 / (1 + e2)], "masked_softmax([1,2,3])")
     # [0, ln 3]: 1 / (1 + 3) and 3 / (1 + 3)
     weights = attention.masked_softmax(np.array([[0.0, math.log(3.0)]]))
-    assert_close(weights, [[0.25, 0.75]], "masked_softmax([0, ln 3])")
+    assert_close(weights, [[0.25, 0.75]], "masked_softmax([0,ln3])")
 
 
 @pytest.mark.task("16.1")
@@ -280,7 +286,11 @@ def test_masked_softmax_on_generated_scores_and_masks(rng):
     weights = np.asarray(weights)
     allowed_rows = mask.any(axis=-1)
     sums = weights.sum(axis=-1)
-    assert_close(sums[allowed_rows], np.ones(allowed_rows.sum()), "the rows' sums")
+    assert_close(
+        sums[allowed_rows],
+        np.ones(allowed_rows.sum()),
+        msg(en="the sums of the rows", ja="各行の和"),
+    )
 
 
 @pytest.mark.task("16.1")
@@ -581,7 +591,7 @@ def check_split(actual, x, H):
             "(h, h + H, …)になっています。(B, T, D, H) ではなく (B, T, H, D) に reshape しましょう",
         ),
     )
-    assert_close(actual, right, "split_heads(x, n_heads)")
+    assert_close(actual, right, "split_heads(x,n_heads)")
 
 
 def check_merge(actual, y):
@@ -621,7 +631,7 @@ def test_split_and_merge_leave_their_inputs_alone(rng):
 @pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["float64", "float32"])
 def test_split_and_merge_return_arrays_of_the_documented_shapes(rng, dtype):
     x = rng.standard_normal((2, 5, 12)).astype(dtype)
-    split = assert_array(attention.split_heads(x, 4), (2, 4, 5, 3), "split_heads(x, 4)", dtype)
+    split = assert_array(attention.split_heads(x, 4), (2, 4, 5, 3), "split_heads(x,4)", dtype)
     y = rng.standard_normal((2, 4, 5, 3)).astype(dtype)
     assert_array(attention.merge_heads(y), (2, 5, 12), "merge_heads(x)", dtype)
     check_split(split, x, 4)
@@ -642,8 +652,8 @@ def test_split_heads_hand_worked():
     # holds columns 2h and 2h + 1
     x = (10.0 * np.arange(2)[:, None] + np.arange(6)[None, :])[None]  # (1, 2, 6)
     expected = np.array([[[0.0, 1], [10, 11]], [[2, 3], [12, 13]], [[4, 5], [14, 15]]])[None]
-    assert_close(attention.split_heads(x, 3), expected, "split_heads(x, 3)")
-    assert_close(attention.merge_heads(expected), x, "merge_heads(split_heads(x, 3))")
+    assert_close(attention.split_heads(x, 3), expected, "split_heads(x,3)")
+    assert_close(attention.merge_heads(expected), x, "merge_heads(split_heads(x,3))")
 
 
 @pytest.mark.task("16.3")
@@ -664,7 +674,7 @@ def test_merge_heads_on_generated_data(rng):
     y = rng.standard_normal((2, 3, 5, 2))
     check_merge(attention.merge_heads(y), y)
     assert_close(
-        attention.split_heads(attention.merge_heads(y), 3), y, "split_heads(merge_heads(y), 3)"
+        attention.split_heads(attention.merge_heads(y), 3), y, "split_heads(merge_heads(y),3)"
     )
 
 
@@ -736,9 +746,9 @@ def test_multi_head_attention_forward_on_generated_data(rng, H):
     x, params = mha_case(rng, B=2, T=5, C=6)
     mask = causal(5) & padding([5, 3], 5)  # (B, 1, T, T)
     out, _ = mha(x, params, H, mask)
-    assert_close(out, naive_mha(x, params, H, mask), f"multi_head_attention(x, params, {H}, mask)")
+    assert_close(out, naive_mha(x, params, H, mask), f"multi_head_attention(x,params,{H},mask)")
     out, _ = mha(x, params, H)
-    assert_close(out, naive_mha(x, params, H), f"multi_head_attention(x, params, {H})")
+    assert_close(out, naive_mha(x, params, H), f"multi_head_attention(x,params,{H})")
 
 
 @pytest.mark.task("16.4")
@@ -781,7 +791,7 @@ def test_multi_head_attention_backward_matches_finite_differences(rng, mask_kind
     for key in PARAM_KEYS:
         if key == "bk":  # its gradient is 0 (see the closed forms), which differences cannot check
             continue
-        assert_grad_close(grads[key], loss, params[key], f"grads[{key!r}]")
+        assert_grad_close(grads[key], loss, params[key], what=f"grads[{key!r}]")
 
 
 def paths_mha(xq, xk, xv, params, n_heads, mask=None) -> np.ndarray:
@@ -796,7 +806,9 @@ def paths_mha(xq, xk, xv, params, n_heads, mask=None) -> np.ndarray:
 
     scores = heads(xq, "q") @ heads(xk, "k").swapaxes(-1, -2) / math.sqrt(D)  # (B, H, T, T)
     if mask is not None:
-        assert np.broadcast_to(mask, scores.shape).any(axis=-1).all(), "test bug: empty row"
+        assert np.broadcast_to(mask, scores.shape).any(axis=-1).all(), msg(
+            en="test bug: a row with nothing allowed", ja="テストの誤り: 見てよいキーのない行"
+        )
         scores = np.where(mask, scores, -np.inf)
     e = np.exp(scores - scores.max(axis=-1, keepdims=True))
     out = (e / e.sum(axis=-1, keepdims=True)) @ heads(xv, "v")  # (B, H, T, D)
@@ -893,7 +905,7 @@ def test_multi_head_attention_with_one_head_is_plain_attention(rng):
     out, _ = mha(x, params, 1)
     q, k, v = ((x @ params["W" + n] + params["b" + n])[:, None] for n in "qkv")
     heads = naive_attention(q, k, v)[0][:, 0]  # (B, T, C)
-    assert_close(out, heads @ params["Wo"] + params["bo"], "multi_head_attention(x, params, 1)")
+    assert_close(out, heads @ params["Wo"] + params["bo"], "multi_head_attention(x,params,1)")
 
 
 # ================================================================ 16.5 flash_attention
@@ -930,7 +942,7 @@ def check_flash(out, q, k, v, is_causal, block_size):
     T, S = q.shape[-2], k.shape[-2]
     mask = causal(T, S) if is_causal else None
     right = naive_attention(q, k, v, mask)[0]
-    assert_array(out, q.shape, "flash_attention(...)")
+    assert_array(out, q.shape, "flash_attention")
     kept = S // block_size * block_size  # the keys in whole blocks
     if 0 < kept < S:
         refute(
@@ -974,8 +986,8 @@ def check_flash(out, q, k, v, is_causal, block_size):
                 "自分の位置が抜けています(s < t)",
             ),
         )
-    no_nan(out, "flash_attention(...)", OVERFLOW)
-    assert_close(out, right, f"flash_attention(causal={is_causal}, block_size={block_size})")
+    no_nan(out, "flash_attention", OVERFLOW)
+    assert_close(out, right, f"flash_attention(causal={is_causal},block_size={block_size})")
 
 
 @pytest.mark.task("16.5")
@@ -992,7 +1004,7 @@ def test_flash_attention_leaves_its_inputs_alone(rng):
 def test_flash_attention_returns_float64_of_the_shape_of_q(rng, dtype):
     q, k, v = (a.astype(dtype) for a in qkv(rng, 2, 3, 5, 7, 4))  # T = 5, S = 7
     out = flash(q, k, v, causal=False, block_size=3)
-    assert_array(out, (2, 3, 5, 4), "flash_attention(q, k, v)")
+    assert_array(out, (2, 3, 5, 4), "flash_attention(q,k,v)")
     check_flash(out, q, k, v, False, 3)
 
 
@@ -1070,9 +1082,15 @@ def test_flash_attention_is_right_at_huge_scores(rng, is_causal):
     q, k, v = qkv(rng, 1, 2, 6, 6, 2)
     q, k = q * 100, k * 100  # scores of order 1e4
     out = flash(q, k, v, causal=is_causal, block_size=4)
-    no_nan(out, "flash_attention(...)", OVERFLOW)
+    no_nan(out, "flash_attention", OVERFLOW)
     right = naive_attention(q, k, v, causal(6) if is_causal else None)[0]
-    assert_close(out, right, "flash_attention at scores of ±1e4", rtol=HUGE_RTOL, atol=1e-9)
+    assert_close(
+        out,
+        right,
+        msg(en="flash_attention at scores of ±1e4", ja="スコア ±1e4 での flash_attention"),
+        rtol=HUGE_RTOL,
+        atol=1e-9,
+    )
 
 
 @pytest.mark.task("16.5")
@@ -1133,4 +1151,24 @@ def test_flash_attention_never_holds_a_t_by_s_array(rng, is_causal):
         np.asarray(out)[..., rows, :],
         right,
         msg(en=f"rows {rows} of flash_attention", ja=f"flash_attention の行 {rows}"),
+    )
+
+
+@pytest.mark.task("16.4")
+def test_multi_head_attention_hand_worked():
+    # the README's example: Wq = Wk = 0 make every score 0, so the weights are uniform over
+    # the allowed keys; Wv = Wo = I pass the values through: out is a mean of the inputs
+    eye, zero = np.eye(2), np.zeros((2, 2))
+    params = {"Wq": zero, "Wk": zero, "Wv": eye, "Wo": eye}
+    params.update({f"b{n}": np.zeros(2) for n in "qkvo"})
+    x = np.array([[[2.0, 0.0], [0.0, 4.0]]])  # (1, 2, 2)
+    out, _ = mha(x, params, 1)
+    assert_close(
+        out, [[[1.0, 2.0], [1.0, 2.0]]], msg(en="out without a mask", ja="マスクなしの out")
+    )
+    out, _ = mha(x, params, 1, causal(2))
+    assert_close(
+        out,
+        [[[2.0, 0.0], [1.0, 2.0]]],
+        msg(en="out with a causal mask", ja="causal マスクでの out"),
     )
