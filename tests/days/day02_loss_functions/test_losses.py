@@ -35,14 +35,6 @@ FLOAT32_RTOL = 1e-5
 # ---------------------------------------------------------------- the pair every loss returns
 
 
-def loss_of(name: str) -> str:
-    return msg(en=f"the loss returned by {name}", ja=f"{name} が返す損失")
-
-
-def grad_of(name: str) -> str:
-    return msg(en=f"the gradient returned by {name}", ja=f"{name} が返す勾配")
-
-
 def unpack(result, name: str) -> tuple:
     """(loss, grad) of a loss function's result; the type tests judge their types."""
     assert isinstance(result, tuple | list) and len(result) == 2, msg(
@@ -84,8 +76,10 @@ def check_result(result, name, loss, grad, mistakes=(), rtol=RTOL) -> None:
     for mistake in mistakes:
         named(actual_loss, loss, mistake.loss, mistake.message)
         named(actual_grad, grad, mistake.grad, mistake.message)
-    assert_close(actual_loss, loss, loss_of(name), rtol=rtol)
-    assert_close(actual_grad, grad, grad_of(name), rtol=rtol)
+    the_loss = msg(en=f"the loss returned by {name}", ja=f"{name} が返す損失")
+    the_grad = msg(en=f"the gradient returned by {name}", ja=f"{name} が返す勾配")
+    assert_close(actual_loss, loss, the_loss, rtol=rtol)
+    assert_close(actual_grad, grad, the_grad, rtol=rtol)
 
 
 def check_types(result, name: str, shape: tuple) -> None:
@@ -97,14 +91,14 @@ def check_types(result, name: str, shape: tuple) -> None:
     )
     loss, grad = result
     assert not isinstance(loss, np.ndarray), msg(
-        en=f"{loss_of(name)} should be a Python float, got a {loss.ndim}-d NumPy array (shape "
+        en=f"the loss returned by {name} should be a Python float, got a {loss.ndim}-d NumPy array (shape "
         f"{loss.shape}): return float(loss)",
-        ja=f"{loss_of(name)}は Python の float のはずですが、{loss.ndim} 次元の NumPy 配列"
+        ja=f"{name} が返す損失は Python の float のはずですが、{loss.ndim} 次元の NumPy 配列"
         f"(形 {loss.shape})でした。"
         "float(loss) を返しましょう",
     )
-    assert_scalar(loss, loss_of(name))
-    assert_array(grad, shape, grad_of(name))
+    assert_scalar(loss, msg(en=f"the loss returned by {name}", ja=f"{name} が返す損失"))
+    assert_array(grad, shape, msg(en=f"the gradient returned by {name}", ja=f"{name} が返す勾配"))
 
 
 @dataclass(frozen=True)
@@ -371,7 +365,7 @@ def mae_data(rng):
 
 def huber_data(rng, delta=0.7):
     target = rng.standard_normal((3, 4))
-    # residuals on both sides of delta (and of 1), never within 0.05 of the kink
+    # residuals on both sides of delta, never within 0.05 of the kink at |r| = delta
     size = np.concatenate([rng.uniform(0.05, delta - 0.05, 6), rng.uniform(delta + 0.05, 3, 6)])
     pred = target + (size * rng.choice([-1.0, 1.0], 12)).reshape(3, 4)
     return pred, target, delta
@@ -504,7 +498,7 @@ def test_mse_matches_a_loop_and_finite_differences(rng):
         naive,
         msg(en="mse_loss against a plain loop", ja="ループで計算した mse_loss との比較"),
     )
-    assert_grad_close(grad, lambda: losses.mse_loss(pred, target)[0], pred, grad_of("mse_loss"))
+    assert_grad_close(grad, lambda: losses.mse_loss(pred, target)[0], pred, "dpred")
 
 
 # ---------------------------------------------------------------- 2.2 mean absolute error
@@ -580,7 +574,7 @@ def test_mae_matches_a_loop_and_finite_differences(rng):
         naive,
         msg(en="mae_loss against a plain loop", ja="ループで計算した mae_loss との比較"),
     )
-    assert_grad_close(grad, lambda: losses.mae_loss(pred, target)[0], pred, grad_of("mae_loss"))
+    assert_grad_close(grad, lambda: losses.mae_loss(pred, target)[0], pred, "dpred")
 
 
 # ---------------------------------------------------------------- 2.3 Huber
@@ -712,9 +706,7 @@ def test_huber_matches_a_loop_and_finite_differences(rng, delta):
             ja=f"ループで計算した huber_loss(delta = {delta})との比較",
         ),
     )
-    assert_grad_close(
-        grad, lambda: losses.huber_loss(pred, target, delta)[0], pred, grad_of("huber_loss")
-    )
+    assert_grad_close(grad, lambda: losses.huber_loss(pred, target, delta)[0], pred, "dpred")
 
 
 # ---------------------------------------------------------------- 2.4 binary cross-entropy
@@ -852,7 +844,7 @@ def test_binary_cross_entropy_matches_a_loop_and_finite_differences(rng):
         grad,
         lambda: losses.binary_cross_entropy_with_logits(logits, labels)[0],
         logits,
-        grad_of(BCE_NAME),
+        "dlogits",
     )
 
 
@@ -1008,7 +1000,7 @@ def test_cross_entropy_matches_a_loop_and_finite_differences(rng):
         ),
     )
     assert_grad_close(
-        grad, lambda: losses.cross_entropy_with_logits(logits, targets)[0], logits, grad_of(CE_NAME)
+        grad, lambda: losses.cross_entropy_with_logits(logits, targets)[0], logits, "dlogits"
     )
 
 
