@@ -32,6 +32,7 @@ from checker.learner import doctor, restore, solution
 from checker.learner.checking import check
 from checker.learner.hints import HintRefused, next_hint
 from checker.learner.progress import Progress
+from checker.learner.watch import WatchSession
 from checker.learner.workspace import NotAWorkspace, Workspace, init_workspace
 from checker.maintainer.commands import dev
 
@@ -176,7 +177,11 @@ def _choose_language(ctx: click.Context, param: click.Parameter, value: str | No
     set_language(value)  # None: LLMROAD_LANG, then the locale
 
 
-@click.group(cls=LlmroadGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(
+    cls=LlmroadGroup,
+    invoke_without_command=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
 @click.option(
     "--lang",
     type=click.Choice(LANGUAGES),
@@ -194,8 +199,15 @@ def _choose_language(ctx: click.Context, param: click.Parameter, value: str | No
 @click.version_option(package_name="llmroad")
 @click.pass_context
 def main(ctx: click.Context, workspace: Path | None) -> None:
-    """llmroad — build the road to an LLM, one day at a time (LLMへ至る道)."""
+    """llmroad — build the road to an LLM, one day at a time (LLMへ至る道).
+
+    Inside a workspace, on a terminal, plain `llmroad` starts watch mode."""
     ctx.obj = Workspace(workspace.resolve()) if workspace else Workspace.find(Path.cwd())
+    if ctx.invoked_subcommand is None:
+        if ctx.obj is not None and sys.stdin.isatty() and sys.stdout.isatty():
+            ctx.invoke(watch_command, day=None, manual=False)
+        else:
+            click.echo(ctx.get_help())
 
 
 @command(
@@ -424,6 +436,48 @@ def doctor_command(workspace: Workspace | None) -> None:
     findings = doctor.diagnose(workspace, load_course())
     click.echo(render.doctor_text(findings))
     sys.exit(0 if all(f.ok for f in findings) else 1)
+
+
+def _watched_day(workspace: Workspace, name: str | None) -> Day:
+    """DAY, else the first built day whose progress does not say it passes."""
+    course = load_course()
+    if name:
+        return _days((name,), False)[0]
+    progress = _load_progress(workspace)
+    built = [d for d in course.days if d.available]
+    return next(
+        (d for d in built if not (d.id in progress.days and progress.days[d.id].passing)),
+        built[-1],
+    )
+
+
+@command(
+    main,
+    "watch",
+    help_ja="保存するたびに DAY(既定: 次の未完了の日)を確認し直します。キー: n 次のタスク、"
+    "h ヒント、l 一覧、c 全部を確認、r もう一度、q 終了。",
+)
+@click.argument("day", required=False)
+@click.option("--manual", is_flag=True, help="Check only when you press r (no file watching).")
+@click.pass_obj
+def watch_command(workspace: Workspace | None, day: str | None, manual: bool) -> None:
+    """Check DAY (default: your next unfinished day) again each time you save. Keys: n next
+    task, h hint, l list, c check all, r re-run, q quit."""
+    if workspace is None:
+        raise _no_workspace()
+    if not sys.stdin.isatty():
+        raise click.UsageError(
+            msg(
+                en="watch needs a terminal to read keys; use llmroad check instead",
+                ja="watch はキー入力のため端末が必要です。代わりに llmroad check を使ってください",
+            )
+        )
+    from checker import terminal  # termios: only where there is a terminal
+
+    session = WatchSession(
+        workspace, load_course(), _watched_day(workspace, day), lambda days: check(workspace, days)
+    )
+    sys.exit(terminal.watch(session, manual))
 
 
 def _grading_settings(days: str | None, timeout: float, memory_mb: int, budget: float) -> Settings:

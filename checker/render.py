@@ -117,8 +117,14 @@ def _indented(text: str, prefix: str = "    ") -> str:
     return "\n".join(prefix + line for line in text.splitlines())
 
 
+SLOW_TEST_SECONDS = 1.0  # a failing test that took longer shows its time
+
+
 def _failure(task: TaskReport, test) -> str:
-    lines = [f"  {style(_label(task), bold=True)} — {_outcome_word(test.outcome)}: {test.name}"]
+    took = f" ({test.seconds:.1f} s)" if test.seconds >= SLOW_TEST_SECONDS else ""
+    lines = [
+        f"  {style(_label(task), bold=True)} — {_outcome_word(test.outcome)}: {test.name}{took}"
+    ]
     lines.append(_indented(test.message))
     if test.printed:
         lines.append(msg(en="    your code printed:", ja="    あなたのコードの出力:"))
@@ -373,22 +379,37 @@ def _section_line(title: str, tally: dict) -> str:
     )
 
 
+def _days_left_line(day: Day, progress: Progress) -> str:
+    """A built day: its bar and what is left of it."""
+    tally = _tally([day], progress)
+    done, tasks = tally["tasks_done"], tally["tasks"]
+    left = tasks - done
+    state = (
+        msg(en="passes", ja="合格")
+        if tally["days_passing"]
+        else msg(en=f"{left} of {tasks} tasks left", ja=f"残り {left} / {tasks} タスク")
+    )
+    return f"    {day.id}  {_bar(done, tasks, 12)} {state}"
+
+
 def progress_text(course: Course, progress: Progress) -> str:
     data = progress_json(course, progress)
-    lines = [
-        _section_line(_section_title(section), tally)
-        for section, tally in zip(course.sections, data["sections"])
-    ]
+    lines = []
+    for section, tally in zip(course.sections, data["sections"]):
+        lines.append(_section_line(_section_title(section), tally))
+        built = [d for d in course.days if d.section == section.id and d.available]
+        lines += [_days_left_line(day, progress) for day in built]
     overall = _section_line(msg(en="overall", ja="全体"), data["overall"])
     return "\n".join([*lines, "", overall])
 
 
-def hint_text(hint: Hint) -> str:
+def hint_text(hint: Hint, again: str | None = None) -> str:
+    """The hint, and how to ask for the next level (`again`: watch mode's key)."""
     tid = hint.task.id
     more = (
         msg(
-            en=f"  (llmroad hint {tid} again for a more explicit one)",
-            ja=f"  (もう一度 llmroad hint {tid} で、より具体的なヒント)",
+            en=f"  ({again or f'llmroad hint {tid} again'} for a more explicit one)",
+            ja=f"  ({again or f'もう一度 llmroad hint {tid}'} で、より具体的なヒント)",
         )
         if hint.level < hint.levels
         else ""
@@ -434,6 +455,53 @@ def not_a_workspace(error: Exception, root: Path) -> str:
         ja=f"{root} は空でなく、llmroad の作業フォルダでもありません。新しいフォルダ名を"
         "指定してください(llmroad init my-llmroad)",
     )
+
+
+def watch_checking(day: Day) -> str:
+    return style(msg(en=f"{day.id}: checking…", ja=f"{day.id}: 確認中…"), fg="yellow")
+
+
+WATCH_KEYS = {
+    "en": "n next task · h hint · l list · c check all · r re-run · q quit",
+    "ja": "n 次のタスク · h ヒント · l 一覧 · c 全部を確認 · r もう一度 · q 終了",
+}
+
+
+def watch_screen(session, everything: bool = False) -> str:
+    """The watch screen: the day's tasks, the focused task's most telling failure, the
+    day's bar, and the keys."""
+    report = session.report
+    day_report = next((d for d in report.days if d.day == session.day), None)
+    lines = [style(f"llmroad watch · {session.day.id} · {day_title(session.day)}", bold=True), ""]
+    if everything:
+        passing = sum(d.status == "passing" for d in report.days if d.day.available)
+        built = sum(d.day.available for d in report.days)
+        lines += [
+            msg(
+                en=f"{passing} of {built} built days pass",
+                ja=f"用意できている {built} 日のうち {passing} 日が合格",
+            ),
+            "",
+        ]
+    if day_report is None:
+        return "\n".join(lines + [pick(WATCH_KEYS)])
+    columns = max(width(_label(t)) for t in day_report.tasks)
+    for task in day_report.tasks:
+        pointer = "›" if task.task.id == session.focus else " "
+        lines.append(pointer + _task_line(task, columns)[1:])
+    focused = next((t for t in day_report.tasks if t.task.id == session.focus), None)
+    if focused and focused.first_problem:
+        lines += ["", _problem(focused, session.day)]
+    for problem in report.problems:
+        lines += ["", style(msg(en="problem: ", ja="問題: "), fg="red", bold=True) + problem]
+    done = sum(t.status == "done" for t in day_report.tasks)
+    lines += [
+        "",
+        f"{_bar(done, len(day_report.tasks))} {_summary(day_report)}",
+        "",
+        style(pick(WATCH_KEYS), dim=True),
+    ]
+    return "\n".join(lines)
 
 
 def restored_text(restored, workspace, undone: bool) -> str:
