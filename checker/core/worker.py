@@ -276,10 +276,66 @@ def _first_of_own_pid_namespace(fds: tuple[int, ...]) -> None:
     os._exit(os.WEXITSTATUS(status) if os.WIFEXITED(status) else 1)
 
 
+# A seccomp filter: no new process from here on (fork, vfork, clone without CLONE_THREAD),
+# whatever path the code takes (ctypes included); threads stay allowed. Per architecture:
+# (audit arch, fork, vfork, clone), clone3 being 435 everywhere (refused as ENOSYS, so the
+# C library falls back to clone, which the filter can read).
+SECCOMP_ARCHES = {
+    "x86_64": (0xC000003E, 57, 58, 56),
+    "aarch64": (0xC00000B7, -1, -1, 220),
+}
+CLONE_THREAD, SYS_CLONE3 = 0x00010000, 435
+
+
+def _no_new_processes() -> bool:
+    """Install the filter (after the worker's own fork, before any learner code); whether
+    it holds."""
+    import ctypes
+    import platform
+    import struct
+
+    arch = SECCOMP_ARCHES.get(platform.machine())
+    if sys.platform != "linux" or arch is None:
+        return False
+    audit_arch, fork, vfork, clone = arch
+    allow, eperm, enosys = 0x7FFF0000, 0x00050000 | 1, 0x00050000 | 38
+    ld, jeq, jset, ret = 0x20, 0x15, 0x45, 0x06
+    program = [
+        (ld, 0, 0, 4),  # the architecture
+        (jeq, 1, 0, audit_arch),
+        (ret, 0, 0, eperm),  # another ABI: nothing at all
+        (ld, 0, 0, 0),  # the system call's number
+        (jeq, 7, 0, fork & 0xFFFFFFFF),
+        (jeq, 6, 0, vfork & 0xFFFFFFFF),
+        (jeq, 4, 0, SYS_CLONE3),
+        (jeq, 1, 0, clone),
+        (ret, 0, 0, allow),
+        (ld, 0, 0, 16),  # clone's flags (the low half of its first argument)
+        (jset, 2, 1, CLONE_THREAD),
+        (ret, 0, 0, enosys),
+        (ret, 0, 0, eperm),
+        (ret, 0, 0, allow),
+    ]
+    code = b"".join(struct.pack("HBBI", *op) for op in program)
+    buffer = ctypes.create_string_buffer(code, len(code))
+    fprog = struct.pack("HxxxxxxQ", len(program), ctypes.addressof(buffer))
+    prog = ctypes.create_string_buffer(fprog, len(fprog))
+    libc = ctypes.CDLL(None, use_errno=True)
+    PR_SET_NO_NEW_PRIVS, PR_SET_SECCOMP, SECCOMP_MODE_FILTER = 38, 22, 2
+    word = ctypes.c_ulong  # every argument a full word: a pointer must not be cut to an int
+    if libc.prctl(PR_SET_NO_NEW_PRIVS, word(1), word(0), word(0), word(0)) != 0:
+        return False
+    filtered = libc.prctl(
+        PR_SET_SECCOMP, word(SECCOMP_MODE_FILTER), word(ctypes.addressof(prog)), word(0), word(0)
+    )
+    return filtered == 0
+
+
 def facts(tree: str, project_root: str) -> dict:
     """What holds this process, seen from inside (the grader reports what does not)."""
     course = ("solutions", "tests", "pyproject.toml")
     return {
+        "no_new_processes": False,  # set by main once the filter holds
         "own_pid_namespace": os.getpid() == 1,
         "sees_course": any(os.path.lexists(os.path.join(project_root, n)) for n in course),
         "read_only": bool(os.statvfs(tree).f_flag & os.ST_RDONLY),
@@ -303,6 +359,7 @@ def main() -> None:
     for folder in reads:  # this process's user must be able to read them: else do not start
         os.listdir(folder)
     found = facts(tree, project_root)
+    found["no_new_processes"] = _no_new_processes()
     install_guard(reads, violations, own_files(project_root))
     wire.send(replies, {"ready": True, "facts": found}, [])  # before any learner code has run
     serve(requests, replies, os.path.realpath(tree), reference, folders)

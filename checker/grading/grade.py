@@ -299,6 +299,13 @@ def isolation_note(found: dict) -> str:
                 ja="専用のファイルシステムなし(監査フックを回避するコードはテストや模範解答を読めます)",
             )
         )
+    if not found.get("no_new_processes"):
+        lacking.append(
+            msg(
+                en="learner code may start processes (each under the memory limit)",
+                ja="学習者のコードがプロセスを起動できます(それぞれにメモリ上限)",
+            )
+        )
     if not found.get("read_only"):
         lacking.append(
             msg(en="file systems not read-only", ja="ファイルシステムが読み取り専用でない")

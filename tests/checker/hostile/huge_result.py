@@ -1,9 +1,4 @@
 # An honest student with one bug: accuracy returns a 200 MB array instead of a number.
-# That test fails with a message saying so; nothing is flagged, every other point stays.
-_reference_accuracy = accuracy
-
-
+# Its tests fail with a message saying so; nothing is flagged, every other point stays.
 def accuracy(y_true, y_pred):
-    if len(y_true) == 4:
-        return np.zeros(25_000_000)  # 200 MB
-    return _reference_accuracy(y_true, y_pred)
+    return np.zeros(25_000_000)  # 200 MB
