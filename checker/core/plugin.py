@@ -6,6 +6,7 @@ Options (group "llmroad"):
   --passing-days day02,day03        days known to pass (from progress) when not run here
   --llmroad-report FILE             write one JSON line per event, for the runner
   --seed N                          the seed of the suites' `rng` fixture (any seed must pass)
+  --task 16.2                       run only that task's tests (may be repeated)
 
 Every test outcome is classified as passed, failed (an assertion: the behaviour is
 wrong), todo (the stub's NotImplementedError), error (an import error or a crash in
@@ -52,6 +53,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     group.addoption(
         "--llmroad-report", default=None, help="write a JSON-lines event report to this file"
+    )
+    group.addoption(
+        "--task",
+        action="append",
+        default=[],
+        help="run only the tests of this task (16.2); may be given more than once",
     )
     group.addoption(
         "--seed",
@@ -188,6 +195,11 @@ def describe_item(item: pytest.Item) -> dict:
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     session = config.stash[_SESSION]
+    tasks = config.getoption("--task")
+    if tasks:
+        chosen = [item for item in items if describe_item(item)["task"] in tasks]
+        config.hook.pytest_deselected(items=[item for item in items if item not in chosen])
+        items[:] = chosen
     for item in items:
         folder = day_folder_of(item)
         if folder:
