@@ -31,7 +31,7 @@ STUB_ERROR = re.compile(r"(\d+\.\d+) (\w+):")  # a stub raises "16.2 name: see R
 
 def _outcome_word(outcome: str) -> str:
     return {
-        "failed": msg(en="wrong", ja="値が違います"),
+        "failed": msg(en="wrong", ja="まだ正しくありません"),
         "error": msg(en="an error", ja="エラー"),
         "timeout": msg(en="too slow", ja="時間切れ"),
         "todo": msg(en="not started", ja="未着手"),

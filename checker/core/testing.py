@@ -117,6 +117,12 @@ def num(value: Any) -> str:
     return repr(value)
 
 
+def _ja(what: str) -> str:
+    """`what` before a Japanese particle: a space after a code name (`X_train は`), none
+    after Japanese (`勾配は`), as Japanese technical writing spaces them."""
+    return what + (" " if what and what[-1].isascii() else "")
+
+
 def _type_name(value: Any) -> str:
     return type(value).__name__ if not isinstance(value, np.ndarray) else f"ndarray {value.dtype}"
 
@@ -128,7 +134,7 @@ def assert_shape(actual: Any, shape: tuple[int, ...], what: str) -> None:
     actual_shape = np.shape(actual)
     assert actual_shape == tuple(shape), msg(
         en=f"{what} should have shape {tuple(shape)}, got {actual_shape}",
-        ja=f"{what} の形は {tuple(shape)} のはずですが、{actual_shape} でした",
+        ja=f"{_ja(what)}の形は {tuple(shape)} のはずですが、{actual_shape} でした",
     )
 
 
@@ -139,12 +145,12 @@ def assert_array(
     promises; checked in the day that returns it, so a later day never pays for it."""
     assert actual is not None, msg(
         en=f"{what} is None: did you forget to return it?",
-        ja=f"{what} が None です。return を忘れていませんか?",
+        ja=f"{_ja(what)}が None です。return を忘れていませんか?",
     )
     assert isinstance(actual, np.ndarray), msg(
         en=f"{what} should be a NumPy array (np.ndarray), got {_type_name(actual)}: build it "
         "with NumPy operations, or wrap it in np.asarray(...)",
-        ja=f"{what} は NumPy 配列 (np.ndarray) のはずですが、{_type_name(actual)} でした。"
+        ja=f"{_ja(what)}は NumPy 配列 (np.ndarray) のはずですが、{_type_name(actual)} でした。"
         "NumPy の演算で作るか、np.asarray(...) で包みましょう",
     )
     assert_shape(actual, shape, what)
@@ -157,7 +163,7 @@ def assert_array(
                 if want == np.float64
                 else ""
             ),
-            ja=f"{what} の dtype は {want} のはずですが、{actual.dtype} でした"
+            ja=f"{_ja(what)}の dtype は {want} のはずですが、{actual.dtype} でした"
             + (
                 "。float64 で計算しましょう(np.asarray(x, dtype=float) で入力を変換できます)"
                 if want == np.float64
@@ -177,7 +183,7 @@ def assert_scalar(actual: Any, what: str, kind: type = float) -> Any:
         en=f"{what} should be a single Python {kind.__name__}, got {_type_name(actual)}"
         + (f" of shape {np.shape(actual)}" if np.ndim(actual) else "")
         + f": return {kind.__name__}(value)",
-        ja=f"{what} は Python の {kind.__name__} ひとつのはずですが、{_type_name(actual)}"
+        ja=f"{_ja(what)}は Python の {kind.__name__} ひとつのはずですが、{_type_name(actual)}"
         + (f"(形 {np.shape(actual)})" if np.ndim(actual) else "")
         + f" でした。{kind.__name__}(値) を返しましょう",
     )
@@ -199,13 +205,13 @@ def _mismatch(what: str, actual: np.ndarray, expected: np.ndarray, wrong: np.nda
     if actual.size == 1:
         return msg(
             en=f"{what} is {got}, expected {want}",
-            ja=f"{what} は {got} ですが、正しくは {want} です",
+            ja=f"{_ja(what)}は {got} ですが、正しくは {want} です",
         )
     count, size = int(wrong.sum()), wrong.size
     return msg(
         en=f"{what} is wrong in {count} of {size} entries; the first is at index {index}: "
         f"{got}, expected {want}",
-        ja=f"{what} の {size} 個中 {count} 個が違います。最初は添字 {index} で、{got} ですが"
+        ja=f"{_ja(what)}の {size} 個中 {count} 個が違います。最初は添字 {index} で、{got} ですが"
         f"正しくは {want} です",
     )
 
@@ -230,7 +236,7 @@ def assert_close(
         raise AssertionError(
             msg(
                 en=f"{what} should be numbers, got {type(actual).__name__}",
-                ja=f"{what} は数値のはずですが、{type(actual).__name__} でした",
+                ja=f"{_ja(what)}は数値のはずですが、{type(actual).__name__} でした",
             )
         ) from None
     assert_shape(actual, expected.shape, what)
@@ -238,14 +244,14 @@ def assert_close(
     assert not nan.any(), msg(
         en=f"{what} contains NaN (first at index {_first_wrong(actual, expected, nan)}): "
         "look for 0/0, inf - inf or log(0)",
-        ja=f"{what} に NaN があります(最初は添字 {_first_wrong(actual, expected, nan)})。"
+        ja=f"{_ja(what)}に NaN があります(最初は添字 {_first_wrong(actual, expected, nan)})。"
         "0/0、inf - inf、log(0) がないか探しましょう",
     )
     inf = np.isinf(actual) & ~np.isinf(expected)
     assert not inf.any(), msg(
         en=f"{what} overflows to inf (first at index {_first_wrong(actual, expected, inf)}): "
         "look for exp of a large number",
-        ja=f"{what} が inf にあふれています(最初は添字 {_first_wrong(actual, expected, inf)})。"
+        ja=f"{_ja(what)}が inf にあふれています(最初は添字 {_first_wrong(actual, expected, inf)})。"
         "大きな数の exp がないか探しましょう",
     )
     wrong = ~np.isclose(actual, expected, rtol=rtol, atol=atol, equal_nan=True)
@@ -379,6 +385,6 @@ def assert_fast_enough(
     assert ratio <= factor, msg(
         en=f"{what} took {mine * 1e3:.0f} ms, {ratio:.0f}× as long as a vectorised version of "
         f"the same work ({theirs * 1e3:.1f} ms); it may take at most {factor:.0f}×. {advice}",
-        ja=f"{what} に {mine * 1e3:.0f} ms かかりました。同じ計算をベクトル化した版"
+        ja=f"{_ja(what)}に {mine * 1e3:.0f} ms かかりました。同じ計算をベクトル化した版"
         f"({theirs * 1e3:.1f} ms)の {ratio:.0f} 倍で、上限は {factor:.0f} 倍です。{advice}",
     )

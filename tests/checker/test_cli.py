@@ -87,8 +87,9 @@ def test_check_without_a_day_is_a_usage_error(workspace):
 def test_check_all_on_the_reference_passes_and_lists_later_days(workspace):
     result = llmroad(workspace, "check", "--all", "--impl", "solutions")
     assert result.exit_code == 0, result.output
+    built = sum(day.available for day in load_course().days)
     assert "not built yet" in result.output
-    assert "5 of 5 built days pass" in result.output
+    assert f"{built} of {built} built days pass" in result.output
 
 
 def test_json_report_has_days_tasks_and_tests(workspace):
