@@ -1,0 +1,1 @@
+"""Day 15 · Transformer · The Transformer: positions, embeddings, layer norm, feed-forward, dropout."""
