@@ -63,18 +63,19 @@ def mlp_shapes(D, F, V):
     return {"W1": (D, F), "b1": (F,), "W2": (F, V), "b2": (V,)}
 
 
-def check_params(params, shapes, what):
-    """`params` is a dict with exactly the keys of `shapes`, each a float64 array of its shape."""
+def check_params(params, shapes, function, name="params"):
+    """What `function` returned, called `name` here, is a dict with exactly the keys of
+    `shapes`, each a float64 array of its shape."""
     assert isinstance(params, dict), msg(
-        en=f"{what} should return a dict of arrays, got {type(params).__name__}",
-        ja=f"{what} は配列の dict を返すはずですが、{type(params).__name__} でした",
+        en=f"{function} should return a dict of arrays, got {type(params).__name__}",
+        ja=f"{function} は配列の dict を返すはずですが、{type(params).__name__} でした",
     )
     assert sorted(params) == sorted(shapes), msg(
-        en=f"{what} should return the keys {sorted(shapes)}, got {sorted(params)}",
-        ja=f"{what} が返す dict のキーは {sorted(shapes)} のはずですが、{sorted(params)} でした",
+        en=f"{function} should return the keys {sorted(shapes)}, got {sorted(params)}",
+        ja=f"{function} が返す dict のキーは {sorted(shapes)} のはずですが、{sorted(params)} でした",
     )
     for key, shape in shapes.items():
-        assert_array(params[key], shape, f"{what}[{key!r}]")
+        assert_array(params[key], shape, f"{name}[{key!r}]")
 
 
 def flat(params):
@@ -99,7 +100,9 @@ def dense_case(rng, N=4, D_in=3, D_out=5):
 
 
 def check_dense_forward(out, x, W, b):
-    assert_array(out, (len(x), W.shape[1]), "out")
+    assert_array(
+        out, (len(x), W.shape[1]), msg(en="dense_forward's out", ja="dense_forward の out")
+    )
     assert_close(
         out,
         x @ W + b,
@@ -123,7 +126,11 @@ def check_dense_backward(grads, x, W, dout):
         ),
     )
     for name, value in zip(expected, (dx, dW, db), strict=True):
-        assert_array(value, expected[name].shape, name)
+        assert_array(
+            value,
+            expected[name].shape,
+            msg(en=f"dense_backward's {name}", ja=f"dense_backward の {name}"),
+        )
     if len(x) > 1:
         refute(
             db,
@@ -147,7 +154,8 @@ def check_dense_backward(grads, x, W, dout):
 
 @pytest.mark.task("4.1")
 @pytest.mark.checks("inputs")
-def test_dense_layer_leaves_its_inputs_unchanged(rng):
+def test_dense_layer_on_a_random_batch(rng):
+    """Inputs come back unchanged; then types, the named mistakes and the values."""
     x, W, b, dout = dense_case(rng)
     result = assert_inputs_unchanged(network.dense_forward, x, W, b)
     out, cache = returned(result, 2, "dense_forward", "(out, cache)")
@@ -328,8 +336,11 @@ FORMULA = {"he": "2 / fan_in", "xavier": "2 / (fan_in + fan_out)"}
 
 def check_weights(W, fan_in, fan_out, scheme):
     """W = init_weights(fan_in, fan_out, scheme, ...): its type, then its distribution."""
-    assert fan_in * fan_out >= MIN_DRAWS, "test bug: too few draws for a variance check"
-    assert_array(W, (fan_in, fan_out), "W")
+    assert fan_in * fan_out >= MIN_DRAWS, msg(
+        en="test bug: too few draws for a variance check",
+        ja="テストの不具合: 分散を確かめるには乱数が少なすぎます",
+    )
+    assert_array(W, (fan_in, fan_out), msg(en="init_weights' W", ja="init_weights の W"))
     var, want = float(np.mean(W**2)), VARIANCE[scheme](fan_in, fan_out)  # the mean is 0
     if abs(want - 1) > 0.1:  # variance and variance ** 2 differ
         refute(
@@ -549,8 +560,8 @@ def mlp_grads(params, X, y, relu_backward=True):
 def check_mlp(result, params, X, y):
     """(loss, grads) = mlp_loss_and_grads(params, X, y): types, the named mistakes, values."""
     loss, grads = returned(result, 2, "mlp_loss_and_grads", "(loss, grads)")
-    assert_scalar(loss, "loss")
-    check_params(grads, {k: v.shape for k, v in params.items()}, "grads")
+    assert_scalar(loss, msg(en="mlp_loss_and_grads' loss", ja="mlp_loss_and_grads の loss"))
+    check_params(grads, {k: v.shape for k, v in params.items()}, "mlp_loss_and_grads", "grads")
     X = np.asarray(X, dtype=float)
     expected_loss, expected = naive_mlp_loss(params, X, y), mlp_grads(params, X, y)
     assert np.isfinite(loss), msg(
@@ -610,7 +621,8 @@ def check_mlp(result, params, X, y):
 
 @pytest.mark.task("4.3")
 @pytest.mark.checks("inputs")
-def test_mlp_loss_and_grads_leaves_params_x_and_y_unchanged(rng):
+def test_mlp_loss_and_grads_on_a_random_batch(rng):
+    """Inputs come back unchanged; then types, the named mistakes and the values."""
     params, X, y = mlp_case(rng)
     result = assert_inputs_unchanged(network.mlp_loss_and_grads, params, X, y)
     check_mlp(result, params, X, y)
@@ -752,9 +764,9 @@ def test_mlp_with_a_batch_of_one(rng):
 # ---------------------------------------------------------------- 4.4 SGD step
 
 IN_PLACE = msg(
-    en=" Note that params.copy() copies the dict only: the arrays inside are still the "
+    en=". Note that params.copy() copies the dict only: the arrays inside are still the "
     "caller's, so new[k] -= ... changes them too.",
-    ja=" なお params.copy() は dict だけのコピー(浅いコピー)で、中の配列は呼び出し側のものの"
+    ja="。なお params.copy() は dict だけのコピー(浅いコピー)で、中の配列は呼び出し側のものの"
     "ままです。new[k] -= ... もそれを書き換えます。",
 )
 
@@ -793,7 +805,7 @@ def check_sgd_step(new, params, grads, lr):
         ja=f"キーが {sorted(params)} の params に対して sgd_step がキー {sorted(new)} を返しました。"
         "W1, b1, W2, b2 に決め打ちせず、dict のすべてのキーを更新しましょう (for k in params)",
     )
-    check_params(new, {k: np.shape(v) for k, v in params.items()}, "sgd_step")
+    check_params(new, {k: np.shape(v) for k, v in params.items()}, "sgd_step", "new")
     for key in params:
         expected = params[key] - lr * grads[key]
         refute(
@@ -822,7 +834,8 @@ def random_dict(rng, shapes):
 
 @pytest.mark.task("4.4")
 @pytest.mark.checks("inputs")
-def test_sgd_step_leaves_params_and_grads_unchanged(rng):
+def test_sgd_step_on_random_mlp_parameters(rng):
+    """Inputs come back unchanged; then types, the named mistakes and the values."""
     params, grads = random_dict(rng, mlp_shapes(3, 5, 4)), random_dict(rng, mlp_shapes(3, 5, 4))
     try:
         new = assert_inputs_unchanged(network.sgd_step, params, grads, 0.5)
@@ -859,7 +872,7 @@ def test_sgd_step_hand_worked():
     grads = {"W": np.array([[1.0, 0.0], [0.0, -2.0]]), "b": np.array([1.0])}
     # the README's example: W - 0.1 dW = [[1 - 0.1, 2], [3, 4 + 0.2]]; b - 0.1 db = 0.4
     new = sgd_step(params, grads, 0.1)
-    check_params(new, {"W": (2, 2), "b": (1,)}, "sgd_step")
+    check_params(new, {"W": (2, 2), "b": (1,)}, "sgd_step", "new")
     expected = {"W": [[0.9, 2.0], [3.0, 4.2]], "b": [0.4]}
     for key in expected:
         assert_close(
@@ -881,7 +894,7 @@ def test_sgd_step_on_generated_parameters(rng):
             assert_close(
                 new[key][index],
                 params[key][index] - lr * grads[key][index],
-                f"new[{key!r}][{index}]",
+                f"new[{key!r}][{','.join(map(str, index))}]",
             )
 
 
@@ -1036,7 +1049,8 @@ def check_training(params, X, y, *, hidden, lr, steps, seed):
 
 @pytest.mark.task("4.5")
 @pytest.mark.checks("inputs")
-def test_train_mlp_leaves_x_and_y_unchanged():
+def test_train_mlp_for_five_steps_on_xor():
+    """Inputs come back unchanged; then types, the named mistakes and the values."""
     X, y = xor_quadrants(n=10)
     params = assert_inputs_unchanged(network.train_mlp, X, y, hidden=8, lr=0.5, steps=5, seed=3)
     check_training(params, X, y, hidden=8, lr=0.5, steps=5, seed=3)
@@ -1143,7 +1157,10 @@ def test_training_is_deterministic_by_seed():
 def test_mlp_learns_two_spirals_with_the_defaults_where_a_linear_model_cannot():
     X, y = two_spirals()
     linear = linear_model_accuracy(X, y)
-    assert linear < 0.75, f"test bug: a linear model already reaches {linear:.0%} on the spirals"
+    assert linear < 0.75, msg(
+        en=f"test bug: a linear model already reaches {linear:.0%} on the spirals",
+        ja=f"テストの不具合: 線形モデルですでに渦巻きの正解率が {linear:.0%} です",
+    )
     params = network.train_mlp(X, y)  # hidden 32, lr 1.0, steps 2000, seed 0
     check_params(params, mlp_shapes(2, 32, 2), "train_mlp")
     reached = accuracy(params, X, y)
@@ -1169,7 +1186,10 @@ def test_mlp_learns_two_spirals_with_the_defaults_where_a_linear_model_cannot():
 def test_mlp_learns_xor_where_a_linear_model_cannot():
     X, y = xor_quadrants()
     linear = linear_model_accuracy(X, y)
-    assert linear < 0.6, f"test bug: a linear model already reaches {linear:.0%} on XOR"
+    assert linear < 0.6, msg(
+        en=f"test bug: a linear model already reaches {linear:.0%} on XOR",
+        ja=f"テストの不具合: 線形モデルですでに XOR の正解率が {linear:.0%} です",
+    )
     params = network.train_mlp(X, y, hidden=16, lr=1.0, steps=500, seed=1)
     check_params(params, mlp_shapes(2, 16, 2), "train_mlp")
     reached = accuracy(params, X, y)
