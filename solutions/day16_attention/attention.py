@@ -26,9 +26,11 @@ def masked_softmax(scores: np.ndarray, mask: np.ndarray | None = None) -> np.nda
         scores = np.where(mask, scores, -np.inf)  # exp(-inf) = 0: masked entries get no weight
     row_max = scores.max(axis=-1, keepdims=True)  # (..., 1)
     row_max = np.where(row_max == -np.inf, 0.0, row_max)  # all masked: -inf - (-inf) is NaN
-    e = np.exp(scores - row_max)  # (..., S), every entry <= 1: no overflow
+    e = scores - row_max  # (..., S), a new array: every entry <= 0, so exp <= 1
+    np.exp(e, out=e)  # in place: attention's (T, S) arrays are the largest it holds
     total = e.sum(axis=-1, keepdims=True)  # (..., 1), 0 on an all-masked row
-    return e / np.where(total > 0, total, 1.0)  # an all-masked row stays 0 / 1 = 0
+    e /= np.where(total > 0, total, 1.0)  # an all-masked row stays 0 / 1 = 0
+    return e
 
 
 def scaled_dot_product_attention(
@@ -48,7 +50,7 @@ def scaled_dot_product_attention(
     """
     q, k, v = (np.asarray(a, dtype=float) for a in (q, k, v))
     D = q.shape[-1]
-    scores = q @ k.swapaxes(-1, -2) / np.sqrt(D)  # (B, H, T, S); sqrt(D) keeps their spread ~1
+    scores = (q / np.sqrt(D)) @ k.swapaxes(-1, -2)  # (B, H, T, S); sqrt(D) keeps their spread ~1
     weights = masked_softmax(scores, mask)  # (B, H, T, S)
     return weights @ v, weights  # (B, H, T, D), (B, H, T, S)
 
@@ -163,8 +165,11 @@ def flash_attention(
             scores[..., :n, :][..., future] = -np.inf
         new_max = np.maximum(row_max[..., r0:, :], scores.max(axis=-1, keepdims=True))
         rescale = np.exp(row_max[..., r0:, :] - new_max)  # (B, H, T - r0, 1): old sums shrink
-        p = np.exp(scores - new_max)  # (B, H, T - r0, block)
-        row_sum[..., r0:, :] = rescale * row_sum[..., r0:, :] + p.sum(axis=-1, keepdims=True)
-        acc[..., r0:, :] = rescale * acc[..., r0:, :] + p @ v_blk  # (B, H, T - r0, D)
+        scores -= new_max  # in place: the tile is the one large array here
+        p = np.exp(scores, out=scores)  # (B, H, T - r0, block)
+        row_sum[..., r0:, :] *= rescale
+        row_sum[..., r0:, :] += p.sum(axis=-1, keepdims=True)
+        acc[..., r0:, :] *= rescale
+        acc[..., r0:, :] += p @ v_blk  # (B, H, T - r0, D)
         row_max[..., r0:, :] = new_max
     return acc / row_sum  # (B, H, T, D)
