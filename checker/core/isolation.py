@@ -61,7 +61,7 @@ MS_NOSUID, MS_NODEV, MS_BIND, MS_REC, MS_PRIVATE = 0x2, 0x4, 0x1000, 0x4000, 0x4
 MNT_DETACH = 0x2
 WORKER_UID_BASE = 0x7000_0000  # + the pid of the process starting it: a user of its own
 BOOT_SECONDS = 60.0  # how long a worker may take to start (import NumPy) before it is given up
-MAX_REPLY_MB = 256  # the most one reply may bring into the grader (it also keeps a copy)
+MAX_REPLY_MB = 64  # the most one reply may bring into the grader (a course result is far less)
 MAX_TEXT = 2000  # characters of a learner's text (an exception's message) that are kept
 # The system's part of the worker's view: the loader, the C library, the devices Python uses.
 SYSTEM_PATHS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc/ld.so.cache")

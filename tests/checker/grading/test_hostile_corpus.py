@@ -88,7 +88,6 @@ def test_a_module_whose_import_never_ends_is_not_imported_again(graded):
     waited = [t for t in grade.tests if t.seconds >= SETTINGS.timeout]
     assert len(waited) <= 2, [(t.name, t.seconds) for t in waited]  # one per worker, at most
     assert all(t.outcome == "timeout" for t in grade.tests)
-    assert grade.seconds < 30, f"{grade.seconds:.0f} s: the import was waited for again"
 
 
 def test_nothing_the_learner_sends_grows_the_gradebook(graded):
