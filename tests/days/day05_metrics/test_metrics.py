@@ -401,6 +401,18 @@ def prf_mistakes(y_true, y_pred, average, positive, num_classes, right):
                 ),
             )
         else:
+            distinct = len(present)
+            yield (
+                naive_macro(y_true, y_pred, range(distinct)),
+                msg(
+                    en=f"the macro mean covers classes 0..{distinct - 1}: K was counted as the "
+                    f"number of distinct labels ({distinct}), but with num_classes=None, K = 1 + "
+                    f"the largest id in y_true or y_pred (here {K}), gaps included",
+                    ja=f"マクロ平均がクラス 0〜{distinct - 1} の平均になっています。K をラベルの"
+                    f"種類数 ({distinct}) にしていますが、num_classes=None のときの K は y_true と"
+                    f" y_pred を通して最大の番号 + 1(ここでは {K})で、間の番号も含みます",
+                ),
+            )
             seen_in_truth = 1 + max([0, *y_true])
             yield (
                 naive_macro(y_true, y_pred, range(seen_in_truth)),
@@ -572,6 +584,25 @@ def test_inferred_classes_include_labels_only_predicted(rng):
         msg(
             en="average='macro', num_classes=None, when class 4 occurs only in y_pred",
             ja="クラス 4 が y_pred にしか出てこないときの average='macro', num_classes=None",
+        ),
+        "macro",
+    )
+
+
+@pytest.mark.task("5.3")
+@pytest.mark.checks("mistake")
+def test_inferred_classes_include_the_ids_in_the_gaps(rng):
+    # only the ids 0, 3 and 5 occur: K = 6, and the classes 1, 2, 4 count as 0 in the mean
+    ids = np.array([0, 3, 5])
+    y_true, y_pred = (ids[y] for y in noisy_labels(rng, 40, 3))
+    y_true[:3] = ids  # each id occurs, whatever the seed
+    expect_prf(
+        call_prf(y_true, y_pred, average="macro"),
+        y_true,
+        y_pred,
+        msg(
+            en="average='macro', num_classes=None, with the ids 0, 3 and 5 only",
+            ja="番号 0, 3, 5 しか出てこないときの average='macro', num_classes=None",
         ),
         "macro",
     )
