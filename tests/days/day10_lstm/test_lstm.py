@@ -686,7 +686,10 @@ def test_an_lstm_remembers_a_token_across_a_gap_where_a_tanh_rnn_forgets(rng):
     B = len(x)
     h0, c0 = np.repeat(h0, B, axis=0), np.repeat(c0, B, axis=0)
     rnn = tanh_rnn_last(x)
-    assert abs(rnn[0] - rnn[1]) < 1e-2, "test bug: the RNN should have forgotten the token"
+    assert abs(rnn[0] - rnn[1]) < 1e-2, msg(
+        en="test bug: the RNN should have forgotten the token",
+        ja="テストの不具合: RNN はトークンを忘れているはずです",
+    )
     hs, cs, cache = run_forward(x, h0, c0, Wx, Wh, b)
     check_forward((hs, cs, cache), x, h0, c0, Wx, Wh, b)
     last = hs[:, -1, 0]
@@ -706,7 +709,10 @@ def test_an_lstm_remembers_a_token_across_a_gap_where_a_tanh_rnn_forgets(rng):
     nudge[:, 0, 0] = 1e-5  # the token only
     rnn_grad = (tanh_rnn_last(x + nudge) - tanh_rnn_last(x - nudge))[0] / 2e-5
     lstm_grad = float(dx[0, 0, 0])
-    assert abs(rnn_grad) < 1e-3, "test bug: the RNN's gradient should have vanished"
+    assert abs(rnn_grad) < 1e-3, msg(
+        en="test bug: the RNN's gradient should have vanished",
+        ja="テストの不具合: RNN の勾配は消えているはずです",
+    )
     assert lstm_grad > 0.1, msg(
         en=f"the gradient of the last h with respect to the token {GAP} steps earlier is "
         f"{num(lstm_grad)}; through the cell state it should stay above 0.1 (the RNN's "
