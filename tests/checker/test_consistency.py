@@ -210,3 +210,13 @@ def test_readme_teaches_every_task_in_japanese_and_english(day):
         assert re.search(rf"^## {re.escape(task.id)} ", readme, re.M), (
             f"README heading for {task.id}"
         )
+
+
+def test_day01_writes_the_residual_one_way():
+    """r = X @ w + b - y (prediction minus target) throughout day 1: its docstrings once
+    used the other sign for 1.3 than for 1.4."""
+    folder = "day01_ml_basics"
+    trees = [ROOT / tree / folder / "linear_regression.py" for tree in ("exercises", "solutions")]
+    for path in [*trees, ROOT / "exercises" / folder / "README.md"]:
+        text = path.read_text(encoding="utf-8")
+        assert "y - (X @ w + b)" not in text and "r = X @ w + b - y" in text, path
