@@ -49,7 +49,8 @@ def split_heads(x: np.ndarray, n_heads: int) -> np.ndarray:
 
     x: (B, T, C), C divisible by n_heads.
     n_heads: H, the number of heads; D = C // H.
-    Returns (B, H, T, D): head h holds columns h * D to (h + 1) * D - 1 of x.
+    Returns (B, H, T, D), x's entries rearranged (x's dtype): head h holds columns h * D to
+    (h + 1) * D - 1 of x.
     """
     # TODO(16.3): reshape (B, T, C) to (B, T, H, D), then move the head axis in front of T
     raise NotImplementedError("16.3 split_heads: see README.md")
@@ -59,7 +60,8 @@ def merge_heads(x: np.ndarray) -> np.ndarray:
     """The inverse of split_heads: x[b, h, t, d] becomes out[b, t, h * D + d].
 
     x: (B, H, T, D).
-    Returns (B, T, C) with C = H * D; merge_heads(split_heads(y, H)) equals y.
+    Returns (B, T, C) with C = H * D, x's entries rearranged (x's dtype);
+    merge_heads(split_heads(y, H)) equals y.
     """
     # TODO(16.3): move the head axis back behind T, then reshape to (B, T, H * D)
     raise NotImplementedError("16.3 merge_heads: see README.md")

@@ -60,7 +60,8 @@ def split_heads(x: np.ndarray, n_heads: int) -> np.ndarray:
 
     x: (B, T, C), C divisible by n_heads.
     n_heads: H, the number of heads; D = C // H.
-    Returns (B, H, T, D): head h holds columns h * D to (h + 1) * D - 1 of x.
+    Returns (B, H, T, D), x's entries rearranged (x's dtype): head h holds columns h * D to
+    (h + 1) * D - 1 of x.
     """
     B, T, C = x.shape
     return x.reshape(B, T, n_heads, C // n_heads).transpose(0, 2, 1, 3)  # (B, H, T, D)
@@ -70,7 +71,8 @@ def merge_heads(x: np.ndarray) -> np.ndarray:
     """The inverse of split_heads: x[b, h, t, d] becomes out[b, t, h * D + d].
 
     x: (B, H, T, D).
-    Returns (B, T, C) with C = H * D; merge_heads(split_heads(y, H)) equals y.
+    Returns (B, T, C) with C = H * D, x's entries rearranged (x's dtype);
+    merge_heads(split_heads(y, H)) equals y.
     """
     B, H, T, D = x.shape
     return x.transpose(0, 2, 1, 3).reshape(B, T, H * D)  # (B, T, C)

@@ -759,6 +759,11 @@ def test_multi_head_attention_forward_on_generated_data(rng, H):
     assert_close(out, naive_mha(x, params, H, mask), f"multi_head_attention(x,params,{H},mask)")
     out, _ = mha(x, params, H)
     assert_close(out, naive_mha(x, params, H), f"multi_head_attention(x,params,{H})")
+    per_head = (rng.random((2, H, 5, 5)) < 0.5) | np.eye(5, dtype=bool)  # (B, H, T, T)
+    out, _ = mha(x, params, H, per_head)
+    assert_close(
+        out, naive_mha(x, params, H, per_head), f"multi_head_attention(x,params,{H},per_head)"
+    )
 
 
 @pytest.mark.task("16.4")
