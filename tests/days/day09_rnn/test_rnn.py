@@ -286,7 +286,8 @@ def test_step_gradients_match_finite_differences(rng):
     grads = step_backward(G, cache)
     check_step_backward(grads, G, x, h_prev, Wx, Wh, b)
     for name, grad in zip(arrays, grads, strict=True):
-        assert_grad_close(grad, loss, arrays[name], f"d{name}")
+        wrt = arrays[name]  # perturbed in place by the finite differences
+        assert_grad_close(grad, loss, wrt, f"d{name}")
 
 
 @pytest.mark.task("9.1")
@@ -392,12 +393,17 @@ def check_bptt(grads, dhs, x, h0, Wx, Wh, b):
             "(dWh = dWh + dWh_t)",
         ),
     )
-    formulas = msg(
-        en="BPTT from t = T - 1 down to 0, each step from dhs[:, t] plus what step t + 1 sent back",
-        ja="t = T - 1 から 0 への BPTT(各ステップは dhs[:, t] とステップ t + 1 から戻った分の和)",
-    )
     for name, value, want in zip(SEQ_GRAD_NAMES, grads, right, strict=True):
-        assert_close(value, want, f"{name}: {formulas}")
+        assert_close(
+            value,
+            want,
+            msg(
+                en=f"{name}: BPTT from t = T - 1 down to 0, each step from dhs[:, t] plus what "
+                "step t + 1 sent back",
+                ja=f"{name}: t = T - 1 から 0 への BPTT(各ステップは dhs[:, t] とステップ t + 1 "
+                "から戻った分の和)",
+            ),
+        )
 
 
 @pytest.mark.task("9.2")
@@ -480,7 +486,8 @@ def test_bptt_matches_finite_differences_through_the_whole_sequence(rng):
     grads = seq_backward(G, cache)
     check_bptt(grads, G, x, h0, Wx, Wh, b)
     for name, grad in zip(arrays, grads, strict=True):
-        assert_grad_close(grad, loss, arrays[name], f"d{name}")
+        wrt = arrays[name]  # perturbed in place by the finite differences
+        assert_grad_close(grad, loss, wrt, f"d{name}")
 
 
 @pytest.mark.task("9.2")
@@ -932,6 +939,25 @@ def check_training(params, x, y, hidden, lr, steps, max_norm, seed):
         )
 
 
+def check_init(params, D, H, K, seed):
+    """params = train_rnn(..., hidden=H, steps=0, seed=seed): the documented initialisation."""
+    check_params(params, {"Wx": (D, H), "Wh": (H, H), "b": (H,), "Wy": (H, K), "by": (K,)})
+    right = initial_params(D, H, K, seed)
+    for k in PARAM_KEYS:
+        assert_close(
+            params[k],
+            right[k],
+            msg(
+                en=f"params[{k!r}] with steps = 0 differs from the documented initialisation: "
+                "from one rng = np.random.default_rng(seed), draw Wx, Wh, Wy in this order, "
+                "divided by sqrt(D), sqrt(H), sqrt(H); b and by zeros",
+                ja=f"steps = 0 の params[{k!r}] が docstring の初期化と違います。"
+                "rng = np.random.default_rng(seed) ひとつから Wx、Wh、Wy をこの順に引き、"
+                "それぞれ sqrt(D)、sqrt(H)、sqrt(H) で割ります。b と by は 0 です",
+            ),
+        )
+
+
 def delay_task(rng, B, T, delay=2):
     """Inputs ±1; the target at step t is the input at step t - delay (0 before that)."""
     x = rng.choice([-1.0, 1.0], size=(B, T, 1))
@@ -963,6 +989,7 @@ def test_training_returns_float64_parameters_of_the_documented_shapes(rng):
 @pytest.mark.parametrize("max_norm", [0.05, 1e9], ids=["always-clipped", "never-clipped"])
 def test_training_avoids_the_common_mistakes(rng, max_norm):
     x, y = rng.standard_normal((3, 4, 3)), rng.standard_normal((3, 4, 2))
+    check_init(train(x, y, hidden=4, steps=0, seed=5), 3, 4, 2, 5)
     params = train(x, y, hidden=4, lr=0.3, steps=4, max_norm=max_norm, seed=5)
     check_training(params, x, y, 4, 0.3, 4, max_norm, 5)
 
@@ -972,7 +999,7 @@ def test_zero_steps_return_the_documented_initialisation(rng):
     x, y = rng.standard_normal((2, 3, 5)), rng.standard_normal((2, 3, 2))
     seed = int(rng.integers(1000))
     params = train(x, y, hidden=7, steps=0, seed=seed)
-    check_training(params, x, y, 7, 0.5, 0, 1.0, seed)
+    check_init(params, 5, 7, 2, seed)
     other = train(x, y, hidden=7, steps=0, seed=seed + 1)
     assert not np.allclose(other["Wh"], params["Wh"]), msg(
         en="seeds seed and seed + 1 gave the same Wh: draw from np.random.default_rng(seed)",
