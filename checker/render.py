@@ -102,10 +102,13 @@ def _swapped_note(report: DayReport, course: Course) -> str:
     en = " and ".join(f"{d.id} ({d.title_en})" for d in names)
     ja = "、".join(f"{d.id}({d.title_ja})" for d in names)
     day = report.day.id
+    one = len(names) == 1
+    isnt, it = ("isn't", "it") if one else ("aren't", "them")
     return style(
         msg(
-            en=f"  note: {en} isn't passing yet (or changed since it last passed), so {day} was "
-            "checked with the reference version of it. Check that day to use your own.",
+            en=f"  note: {en} {isnt} passing yet (or changed since {it} last passed), so {day} "
+            f"was checked with the reference version of {it}. Check "
+            f"{'that day' if one else 'those days'} to use your own.",
             ja=f"  注: {ja} がまだ合格していない(または合格後に変更された)ため、{day} は"
             "その日の模範解答を使って確認しました。その日を check すると自分のコードが使われます。",
         ),

@@ -108,10 +108,17 @@ def _pytest_command(request: RunRequest, report: Path, deselect: list[str]) -> l
     return command
 
 
+ONE_THREAD = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+
+
 def _environment(request: RunRequest) -> dict[str, str]:
-    """The child's environment, with the language of the suites' messages."""
+    """The child's environment: the language of the suites' messages, and one thread for
+    NumPy's matrix products unless the caller chose otherwise, so that a speed check's two
+    timings (the learner's code and the test's own version) are made alike and a busy
+    machine's thread scheduling does not blur them."""
     base = os.environ if request.env is None else request.env
-    return {**base, ENV: request.lang or current()}
+    threads = {name: "1" for name in ONE_THREAD if name not in base}
+    return {**threads, **base, ENV: request.lang or current()}
 
 
 def _limit_memory(memory_mb: int | None):
