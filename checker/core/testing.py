@@ -39,6 +39,7 @@ __all__ = [
     "assert_not_mistake",
     "assert_scalar",
     "assert_shape",
+    "assert_tuple",
     "implementation",
     "msg",
     "num",
@@ -191,6 +192,19 @@ def assert_scalar(actual: Any, what: str, kind: type = float) -> Any:
     return actual
 
 
+def assert_tuple(result: Any, count: int, what: str, names: str) -> tuple:
+    """`result` is a tuple of `count` values (`names`, as the docstring lists them,
+    e.g. "(out, cache)"); returns it."""
+    assert isinstance(result, tuple) and len(result) == count, msg(
+        en=f"{what} should return a tuple {names}, got {type(result).__name__}"
+        + (f" of length {len(result)}" if isinstance(result, tuple | list) else ""),
+        ja=f"{_ja(what)}はタプル {names} を返すはずですが、{type(result).__name__}"
+        + (f"(長さ {len(result)})" if isinstance(result, tuple | list) else "")
+        + " でした",
+    )
+    return result
+
+
 # ------------------------------------------------------------------ values
 
 
@@ -260,11 +274,21 @@ def assert_close(
 
 
 def assert_not_mistake(
-    actual: Any, mistaken: Any, message: str, *, rtol: float = RTOL, atol: float = ATOL
+    actual: Any,
+    mistaken: Any,
+    message: str,
+    *,
+    correct: Any = None,
+    rtol: float = RTOL,
+    atol: float = ATOL,
 ) -> None:
     """Fail with `message`, which names a common mistake, when `actual` is what that
     mistake computes (`mistaken`, worked out in the test). Anything else passes here:
-    other tests judge whether the value is right."""
+    other tests judge whether the value is right. Given the `correct` value, a mistake
+    that happens to give it on this data is not named (there is nothing to tell apart)."""
+    if correct is not None and np.shape(mistaken) == np.shape(correct):
+        if np.allclose(mistaken, correct, rtol=max(rtol, 1e-6), atol=atol):
+            return
     try:
         actual = np.asarray(actual, dtype=float)
         mistaken = np.asarray(mistaken, dtype=float)
