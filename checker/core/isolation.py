@@ -93,6 +93,10 @@ class LearnerTimeout(Exception):
     """A call into the learner's code took longer than the limit."""
 
 
+class ReplyStalled(LearnerTimeout):
+    """The worker began a reply and never finished it: no honest code does that."""
+
+
 def worker_environment() -> dict[str, str]:
     """A scrubbed environment: nothing of the grader's (tokens, keys) reaches the learner."""
     env = {
@@ -447,7 +451,7 @@ class Worker:
                 try:
                     return wire.receive(self.replies, limit=limit, deadline=deadline)
                 except wire.WireTimeout:
-                    raise LearnerTimeout from None
+                    raise ReplyStalled from None
 
     def load(self, module: str, timeout: float) -> None:
         """Import `module` in the worker (once per process); LearnerTimeout if it never ends."""
@@ -494,9 +498,9 @@ class Worker:
             raise
         except (LearnerError, NotImplementedError, LearnerImportError):
             raise
-        except LearnerTimeout:
+        except LearnerTimeout as timeout_error:
             self.stop()
-            raise LearnerTimeout(
+            raise type(timeout_error)(
                 msg(
                     en=f"{name} took longer than {timeout:g} s",
                     ja=f"{name} が {timeout:g} 秒を超えました",
@@ -610,7 +614,8 @@ class WorkerPool:
         self.tree, self.reference, self.swapped_for = tree, reference, swapped_for
         self.timeout, self.memory_mb = timeout, memory_mb
         self.workers: dict[frozenset[str], Worker] = {}
-        self.stuck: set[str] = set()  # modules whose import did not end in time
+        self.stuck: set[str] = set()  # modules whose import did not end in time, and
+        # module.function whose reply stalled midway: neither is called again
         if deadline is None and os.environ.get(DEADLINE_ENV):
             deadline = float(os.environ[DEADLINE_ENV])
         self.deadline = deadline
@@ -626,7 +631,15 @@ class WorkerPool:
             )
         return self.workers[swapped]
 
-    def _time_left(self, module: str) -> float:
+    def _time_left(self, module: str, name: str) -> float:
+        if f"{module}.{name}" in self.stuck:
+            raise LearnerTimeout(
+                msg(
+                    en=f"{name} once began a reply to the grader and stalled in the middle of "
+                    "it, so it is not called again",
+                    ja=f"{name} は以前、採点側への返信の途中で止まったので、もう呼びません",
+                )
+            )
         if module in self.stuck:
             raise LearnerTimeout(
                 msg(
@@ -650,7 +663,7 @@ class WorkerPool:
         return left
 
     def call(self, module: str, name: str, args: tuple, kwargs: dict, timed: bool = False) -> Any:
-        timeout = self._time_left(module)
+        timeout = self._time_left(module, name)
         worker = self.worker_for(module)
         started = time.monotonic()
         try:
@@ -659,7 +672,11 @@ class WorkerPool:
             self.stuck.add(module)
             raise
         left = max(timeout - (time.monotonic() - started), 0.001)
-        return worker.call(module, name, args, kwargs, timeout=left, timed=timed)
+        try:
+            return worker.call(module, name, args, kwargs, timeout=left, timed=timed)
+        except ReplyStalled:
+            self.stuck.add(f"{module}.{name}")
+            raise
 
     def violations(self) -> list[str]:
         return [v for worker in self.workers.values() for v in worker.violations]

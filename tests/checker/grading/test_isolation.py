@@ -205,3 +205,22 @@ def test_the_worker_environment_carries_no_secret_and_the_language(monkeypatch):
     env = isolation.worker_environment()
     assert "SECRET_TOKEN" not in env and env["LLMROAD_LANG"] == "ja"
     assert os.environ["SECRET_TOKEN"] == "x"
+
+
+def test_a_function_whose_reply_stalled_is_not_called_again(tmp_path):
+    day_tree(tmp_path / "tree", (HOSTILE / "stall_reply.py").read_text())
+    pool = isolation.WorkerPool(
+        tmp_path / "tree", ROOT / "solutions", lambda _: frozenset(), 1, 512
+    )
+    try:
+        with pytest.raises(isolation.ReplyStalled):
+            pool.module(METRICS).accuracy([1], [1])
+        started = time.monotonic()
+        with pytest.raises(isolation.LearnerTimeout, match="not called again"):
+            pool.module(METRICS).accuracy([1], [1])
+        assert time.monotonic() - started < 0.5
+        assert (
+            pool.module(METRICS).perplexity(np.array([[1.0]]), np.array([0])) == 1.0
+        )  # others run
+    finally:
+        pool.close()
