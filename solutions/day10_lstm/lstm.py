@@ -140,7 +140,7 @@ def lstm_backward(
     dWh: (H, 4H), db: (4H,).
     """
     x, h0, c0, Wx, Wh, hs, cs, acts = cache
-    B, T, H = hs.shape
+    (B, T, D), H = x.shape, h0.shape[1]
     h_prev = np.concatenate([h0[:, None], hs[:, :-1]], axis=1)  # (B, T, H): h_{t-1}
     c_prev = np.concatenate([c0[:, None], cs[:, :-1]], axis=1)  # (B, T, H): c_{t-1}
     tanh_cs = np.tanh(cs)  # (B, T, H)
@@ -157,6 +157,6 @@ def lstm_backward(
         dh = das[:, t] @ Wh.T  # (B, H): sent back to step t - 1
         dc = dc * f
     das_flat = das.reshape(B * T, 4 * H)  # every step's gradients as rows of one product
-    dWx = x.reshape(B * T, -1).T @ das_flat  # (D, 4H)
+    dWx = x.reshape(B * T, D).T @ das_flat  # (D, 4H)
     dWh = h_prev.reshape(B * T, H).T @ das_flat  # (H, 4H)
     return das @ Wx.T, dh, dc, dWx, dWh, das_flat.sum(axis=0)
