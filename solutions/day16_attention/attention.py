@@ -117,7 +117,7 @@ def multi_head_attention_backward(
     B, H, T, D = q.shape
     C = H * D
     grads = {
-        "Wo": concat.reshape(-1, C).T @ dout.reshape(-1, C),  # (C, C), summed over B and T
+        "Wo": concat.reshape(B * T, C).T @ dout.reshape(B * T, C),  # (C, C), summed over B and T
         "bo": dout.sum(axis=(0, 1)),  # (C,)
     }
     dheads = split_heads(dout @ params["Wo"].T, H)  # (B, H, T, D)
@@ -129,7 +129,7 @@ def multi_head_attention_backward(
     dx = np.zeros_like(x)  # (B, T, C): x feeds all three projections
     for name, dhead in (("q", dq), ("k", dk), ("v", dv)):
         dy = merge_heads(dhead)  # (B, T, C), d loss / d (x @ W + b)
-        grads["W" + name] = x.reshape(-1, C).T @ dy.reshape(-1, C)  # (C, C)
+        grads["W" + name] = x.reshape(B * T, C).T @ dy.reshape(B * T, C)  # (C, C)
         grads["b" + name] = dy.sum(axis=(0, 1))  # (C,)
         dx += dy @ params["W" + name].T  # (B, T, C)
     return dx, grads
