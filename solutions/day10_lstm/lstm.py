@@ -111,19 +111,21 @@ def lstm_forward(
     """
     B, T, _ = x.shape
     H = h0.shape[1]
-    xw = x @ Wx + b  # (B, T, 4H): every step's input projection in one product
+    xw = x @ Wx  # (B, T, 4H): every step's input projection in one product
+    xw += b  # in place: xw is ours, and large
     hs = np.empty((B, T, H), dtype=xw.dtype)
     cs = np.empty((B, T, H), dtype=xw.dtype)
-    acts = np.empty((B, T, 4 * H), dtype=xw.dtype)  # the gates i, f, g, o of every step
+    gates = []  # (i, f, g, o) of every step, for the backward pass
     h, c = h0, c0
     for t in range(T):
-        a = xw[:, t] + h @ Wh  # (B, 4H): one fused product for the four gates
+        a = h @ Wh  # (B, 4H): one fused product for the four gates
+        a += xw[:, t]
         i, f, g, o = lstm_gates(a)  # (B, H) each
         c = f * c + i * g  # (B, H)
         h = o * np.tanh(c)  # (B, H)
-        acts[:, t] = np.concatenate([i, f, g, o], axis=-1)
+        gates.append((i, f, g, o))
         hs[:, t], cs[:, t] = h, c
-    return hs, cs, (x, h0, c0, Wx, Wh, hs, cs, acts)
+    return hs, cs, (x, h0, c0, Wx, Wh, hs, cs, gates)
 
 
 def lstm_backward(
@@ -139,15 +141,15 @@ def lstm_backward(
     Returns (dx, dh0, dc0, dWx, dWh, db): dx: (B, T, D), dh0, dc0: (B, H), dWx: (D, 4H),
     dWh: (H, 4H), db: (4H,).
     """
-    x, h0, c0, Wx, Wh, hs, cs, acts = cache
+    x, h0, c0, Wx, Wh, hs, cs, gates = cache
     (B, T, D), H = x.shape, h0.shape[1]
     h_prev = np.concatenate([h0[:, None], hs[:, :-1]], axis=1)  # (B, T, H): h_{t-1}
     c_prev = np.concatenate([c0[:, None], cs[:, :-1]], axis=1)  # (B, T, H): c_{t-1}
     tanh_cs = np.tanh(cs)  # (B, T, H)
-    das = np.empty_like(acts)  # (B, T, 4H): d loss / d a of every step
+    das = np.empty((B, T, 4 * H), dtype=hs.dtype)  # d loss / d a of every step
     dh, dc = np.zeros_like(h0), np.zeros_like(c0)  # nothing comes back from after the end
     for t in reversed(range(T)):
-        i, f, g, o = np.split(acts[:, t], 4, axis=-1)  # (B, H) each
+        i, f, g, o = gates[t]  # (B, H) each
         dh = dhs[:, t] + dh  # the loss's own gradient plus the one from step t + 1
         dc = dc + dh * o * (1 - tanh_cs[:, t] ** 2)
         das[:, t, :H] = dc * g * i * (1 - i)
