@@ -153,7 +153,7 @@ def dropout(
     (opaque).
     """
     if not train:
-        return x.copy(), np.ones_like(x, dtype=float)
+        return x.copy(), np.ones(x.shape)
     keep = np.random.default_rng(seed).random(x.shape) >= p  # (...): True with prob. 1 - p
     scale = keep / (1.0 - p)  # (...): 0 or 1 / (1 - p)
     return x * scale, scale

@@ -975,8 +975,8 @@ def drop(x, p, seed, **kw):
     return returned(transformer.dropout(x, p, seed, **kw), 2, "dropout", "(out, cache)")
 
 
-def check_dropout(out, x, p):
-    """One draw of dropout(x, p, seed): zeros and x / (1 - p), at the rate p."""
+def check_dropout_values(out, x, p):
+    """One draw of dropout(x, p, seed): every entry 0 or x / (1 - p)."""
     assert_array(out, x.shape, "out")
     kept = out != 0
     assert_not_mistake(
@@ -1007,7 +1007,12 @@ def check_dropout(out, x, p):
             ja=f"残った要素はすべて x / (1 - p)(1 - p = {num(1 - p)})のはずです",
         ),
     )
-    rate = float(np.mean(~kept))
+
+
+def check_dropout(out, x, p):
+    """One draw of dropout(x, p, seed) on many entries: zeros and x / (1 - p), at the rate p."""
+    check_dropout_values(out, x, p)
+    rate = float(np.mean(out == 0))
     if abs(p - 0.5) > 5 * RATE_TOL:
         assert abs(rate - (1 - p)) > RATE_TOL, msg(
             en=f"{rate:.1%} of the entries were dropped, about 1 - p: p is the probability to "
@@ -1060,7 +1065,7 @@ def test_dropout_leaves_its_inputs_unchanged(rng):
     out, cache = returned(
         assert_inputs_unchanged(transformer.dropout, x, 0.25, 3), 2, "dropout", "(out, cache)"
     )
-    assert_array(out, x.shape, "out")
+    check_dropout_values(out, x, 0.25)
     dx = assert_inputs_unchanged(transformer.dropout_backward, dout, cache)
     check_dropout_backward(dx, out, x, dout, 0.25)
 
@@ -1070,7 +1075,7 @@ def test_dropout_leaves_its_inputs_unchanged(rng):
 def test_dropout_returns_float64_arrays_of_the_shape_of_x(rng):
     x = nonzero_x(rng, (2, 3, 4))
     out, cache = drop(x, 0.5, 0)
-    assert_array(out, x.shape, "out")
+    check_dropout_values(out, x, 0.5)
     dout = rng.standard_normal(x.shape)
     check_dropout_backward(transformer.dropout_backward(dout, cache), out, x, dout, 0.5)
 
