@@ -80,7 +80,8 @@ def smooth_idf(counts: np.ndarray) -> np.ndarray:
 def tfidf(counts: np.ndarray, idf: np.ndarray) -> np.ndarray:
     """TF-IDF vectors: counts weighted by idf, each row scaled to unit l2 norm.
 
-    counts: (N, V) term counts of N documents (int, float32 or float64).
+    counts: (N, V) term counts of N documents (int, float32 or float64); relative
+        frequencies (fractions) work the same, since every row is scaled to norm 1.
     idf: (V,) weight of each token, e.g. smooth_idf of a corpus (pass a corpus's idf to
         weight a new document the same way as the corpus).
     Returns (N, V) float64: row i is counts[i] * idf divided by its l2 norm, so every row

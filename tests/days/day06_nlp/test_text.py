@@ -70,8 +70,12 @@ def nfkc_pipeline(s: str, form: str = "NFKC", lower_first: bool = False) -> str:
 @pytest.mark.task("6.1")
 @pytest.mark.checks("types")
 def test_normalize_returns_a_string():
-    same_string(text.normalize(""), "", "normalize('')")
-    same_string(text.normalize("ａｂｃ"), "abc", "normalize('ａｂｃ')")
+    for sample in ["", "Abc", "ＡＢＣ"]:
+        result = text.normalize(sample)
+        assert isinstance(result, str), msg(
+            en=f"normalize({sample!r}) should return a str, got {type(result).__name__}",
+            ja=f"normalize({sample!r}) は str を返すはずですが、{type(result).__name__} でした",
+        )
 
 
 @pytest.mark.task("6.1")
@@ -204,12 +208,14 @@ def same_list(actual, expected: list, what: str) -> None:
 @pytest.mark.task("6.2")
 @pytest.mark.checks("types")
 def test_char_ngrams_returns_a_list_of_strings():
-    grams = text.char_ngrams("abcd", 2)
-    assert isinstance(grams, list) and all(isinstance(g, str) for g in grams), msg(
-        en=f"char_ngrams should return a list of str, got {type(grams).__name__}",
-        ja=f"char_ngrams は str の list を返すはずですが、{type(grams).__name__} でした",
-    )
-    same_list(text.char_ngrams("ab", 3), [], "char_ngrams('ab', 3)")
+    for sample, n in [("abcd", 2), ("ab", 3)]:
+        grams = text.char_ngrams(sample, n)
+        assert isinstance(grams, list) and all(isinstance(g, str) for g in grams), msg(
+            en=f"char_ngrams({sample!r}, {n}) should return a list of str, got "
+            f"{type(grams).__name__}",
+            ja=f"char_ngrams({sample!r}, {n}) は str の list を返すはずですが、"
+            f"{type(grams).__name__} でした",
+        )
 
 
 @pytest.mark.task("6.2")
@@ -262,6 +268,7 @@ def test_char_ngrams_edge_lengths():
     same_list(text.char_ngrams("abc", 3), ["abc"], "char_ngrams('abc', 3)")
     same_list(text.char_ngrams("", 2), [], "char_ngrams('', 2)")
     same_list(text.char_ngrams("a", 2), [], "char_ngrams('a', 2)")
+    same_list(text.char_ngrams("ab", 3), [], "char_ngrams('ab', 3)")
 
 
 @pytest.mark.task("6.2")
@@ -530,6 +537,31 @@ def test_tfidf_uses_the_idf_it_is_given():
         text.tfidf(query, idf),
         expected,
         msg(en="tfidf(query, corpus_idf)", ja="tfidf(query, corpus_idf)"),
+    )
+
+
+@pytest.mark.task("6.4")
+def test_tfidf_of_relative_frequencies_equals_tfidf_of_counts(rng):
+    """Rows are scaled to norm 1, so dividing a row by its length changes nothing; fractions
+    must stay fractions (norms below 1 included)."""
+    counts = generated_counts(rng)
+    idf = naive_idf(counts)
+    lengths = np.maximum(counts.sum(axis=1, keepdims=True), 1.0)  # (N, 1)
+    assert_close(
+        text.tfidf(counts / lengths, idf),
+        naive_tfidf(counts, idf),
+        msg(
+            en="tfidf of relative frequencies counts / length",
+            ja="相対頻度 counts / length の tfidf",
+        ),
+    )
+    assert_close(
+        text.tfidf(np.array([[0.5, 0.25, 0.25]]), np.ones(3)),
+        np.array([[2.0, 1.0, 1.0]]) / math.sqrt(6.0),
+        msg(
+            en="tfidf of the frequencies [0.5, 0.25, 0.25] with idf 1",
+            ja="頻度 [0.5, 0.25, 0.25] と idf 1 での tfidf",
+        ),
     )
 
 
