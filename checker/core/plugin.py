@@ -227,6 +227,8 @@ def classify(excinfo: pytest.ExceptionInfo | None, tree: Path) -> tuple[str, str
     if isinstance(error, AssertionError):
         message = str(error).split("\nassert ")[0].strip()
         return "failed", message or msg(en="an assertion failed", ja="確認が通りませんでした")
+    if isinstance(error, LearnerTimeout) and str(error):  # the worker says why (a budget, …)
+        return "timeout", str(error)
     if isinstance(error, LearnerTimeout) or (
         excinfo.typename == "Failed" and str(error).lstrip().startswith("Timeout")
     ):
