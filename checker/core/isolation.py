@@ -44,6 +44,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from checker.core import wire
 from checker.core.i18n import ENV, current, msg
 from checker.core.layout import PROJECT_ROOT
@@ -477,6 +479,8 @@ class Worker:
             "module": module,
             "function": function,
             "args": wire.encode((args, kwargs), buffers),
+            # the test's floating-point error handling (np.errstate) holds in the worker too
+            "errstate": np.geterr(),
         }
         left = max(timeout - (time.monotonic() - started), 0.0)
         reply, out = self._exchange(message, buffers, function, left)

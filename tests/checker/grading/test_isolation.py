@@ -223,3 +223,19 @@ def test_a_function_whose_reply_stalled_is_not_called_again(tmp_path):
         assert isinstance(other, float)  # the module's other functions still run
     finally:
         pool.close()
+
+
+def test_the_tests_floating_point_error_handling_holds_in_the_worker(tmp_path):
+    """A suite that asks np.errstate(over="raise") must see the learner's overflow under
+    grading too, as under llmroad check (else a warning-only overflow passes there)."""
+    day_tree(tmp_path / "tree", "import numpy as np\ndef grow(x):\n    return np.exp(x)\n")
+    pool = isolation.WorkerPool(
+        tmp_path / "tree", ROOT / "solutions", lambda _: frozenset(), 10, 512
+    )
+    try:
+        grow = pool.module(METRICS).grow
+        assert np.isinf(grow(np.array([1000.0]))[0])  # the default: a warning, inf
+        with np.errstate(over="raise"), pytest.raises(isolation.LearnerError, match="Floating"):
+            grow(np.array([1000.0]))
+    finally:
+        pool.close()
