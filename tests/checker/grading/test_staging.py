@@ -8,6 +8,7 @@ import os
 import shutil
 import stat
 import zipfile
+from pathlib import Path
 
 import pytest
 
@@ -187,3 +188,21 @@ def test_the_content_hash_frames_every_file_and_follows_no_link(tmp_path):
     assert content_hash(one) != before
     (one / "empty").mkdir()
     assert content_hash(one) != before
+
+
+@pytest.mark.parametrize("zipped", [False, True], ids=["folder", "zip"])
+def test_stage_takes_a_learners_workspace_as_it_is(tmp_path, zipped):
+    """What `llmroad init` made, progress and backups included, is a submission."""
+    from checker.core.catalogue import load_course
+    from checker.learner.workspace import init_workspace
+
+    workspace = init_workspace(tmp_path / "alice", load_course()).workspace.root
+    shutil.rmtree(workspace / "exercises" / DAY)
+    shutil.copytree(REFERENCE, workspace / "exercises" / DAY)
+    (workspace / ".llmroad" / "progress.json").write_text("{}", encoding="utf-8")
+    entry = workspace
+    if zipped:
+        entry = Path(shutil.make_archive(str(tmp_path / "alice"), "zip", tmp_path, "alice"))
+    tree = stage(entry, tmp_path / "staged")
+    assert (tree / DAY / "metrics.py").read_bytes() == (REFERENCE / "metrics.py").read_bytes()
+    assert not list(tree.parent.rglob("progress.json"))  # the learner's state is not graded
