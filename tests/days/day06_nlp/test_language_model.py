@@ -299,7 +299,7 @@ def test_perplexity_averages_over_the_predicted_tokens_with_a_minus(rng):
                 en="perplexity returned 1 / perplexity (a number below 1): it is exp of MINUS the "
                 "mean log-probability, since log-probabilities are negative",
                 ja="perplexity が 1 / パープレキシティ(1 より小さい数)を返しています。対数確率は負なので、"
-                "平均対数確率に マイナス を付けてから exp を取ります",
+                "平均対数確率にマイナスを付けてから exp を取ります",
             ),
         )
 
@@ -313,7 +313,7 @@ def test_perplexity_of_a_long_text_does_not_underflow(rng):
     assert not (isinstance(value, float) and math.isinf(value)), msg(
         en="perplexity of 5000 tokens is inf: the product of 5000 probabilities of 1/50 "
         "underflows to 0. Average the logs, exp(-mean(log p)), instead of multiplying",
-        ja="5000 トークンのパープレキシティが inf になりました。1/50 の確率を 5000 個掛けると "
+        ja="5000 トークンのパープレキシティが inf になりました。1/50 の確率を 5000 個掛けると"
         "アンダーフローして 0 になります。掛け算ではなく対数の平均 exp(-mean(log p)) を使いましょう",
     )
     assert_close(

@@ -154,9 +154,24 @@ def test_normalize_collapses_whitespace_and_strips_the_ends():
 
 @pytest.mark.task("6.1")
 def test_normalize_lowercase_flag_and_its_default():
-    same_string(text.normalize("ＡＢＣ Ｄef", lowercase=False), "ABC Def", "lowercase=False")
-    same_string(text.normalize("ＡＢＣ Ｄef", lowercase=True), "abc def", "lowercase=True")
-    same_string(text.normalize("ＡＢＣ Ｄef"), "abc def", msg(en="the default", ja="既定値"))
+    same_string(
+        text.normalize("ＡＢＣ Ｄef", lowercase=False),
+        "ABC Def",
+        "normalize('ＡＢＣ Ｄef', lowercase=False)",
+    )
+    same_string(
+        text.normalize("ＡＢＣ Ｄef", lowercase=True),
+        "abc def",
+        "normalize('ＡＢＣ Ｄef', lowercase=True)",
+    )
+    same_string(
+        text.normalize("ＡＢＣ Ｄef"),
+        "abc def",
+        msg(
+            en="normalize('ＡＢＣ Ｄef') with the default lowercase",
+            ja="lowercase を既定値にした normalize('ＡＢＣ Ｄef')",
+        ),
+    )
 
 
 @pytest.mark.task("6.1")
