@@ -51,7 +51,7 @@ def bpe_train(text: str, num_merges: int) -> list[tuple[int, int]]:
     words = Counter(WORD.findall(text))  # word -> how often it occurs
     seqs = [list(word.encode("utf-8")) for word in words]  # each distinct word as ids
     freqs = list(words.values())
-    counts = Counter()  # pair -> occurrences in the corpus
+    counts = Counter()  # pair -> occurrences in the corpus (0 once merged away)
     where = defaultdict(set)  # pair -> the words holding it
     for i, seq in enumerate(seqs):
         for pair in zip(seq, seq[1:]):
@@ -59,9 +59,10 @@ def bpe_train(text: str, num_merges: int) -> list[tuple[int, int]]:
             where[pair].add(i)
     merges = []
     for new_id in range(256, 256 + num_merges):
-        if not counts:
+        top = max(counts.values(), default=0)
+        if top == 0:
             break  # every word is a single token
-        best = max(counts, key=lambda p: (counts[p], -p[0], -p[1]))  # ties: smallest pair
+        best = min(pair for pair, count in counts.items() if count == top)  # ties: smallest
         merges.append(best)
         for i in where.pop(best):
             old = seqs[i]
@@ -71,7 +72,6 @@ def bpe_train(text: str, num_merges: int) -> list[tuple[int, int]]:
             for pair in zip(new, new[1:]):
                 counts[pair] += freqs[i]  # ... and count its new ones
                 where[pair].add(i)
-        counts = +counts  # unary plus drops the pairs that no longer occur
     return merges
 
 
