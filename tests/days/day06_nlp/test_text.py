@@ -397,6 +397,13 @@ def test_bag_of_words_by_hand():
 
 
 @pytest.mark.task("6.3")
+def test_vocabulary_of_no_documents_or_empty_ones_is_empty():
+    same_list(text.build_vocabulary([]), [], "build_vocabulary([])")
+    same_list(text.build_vocabulary([[], []]), [], "build_vocabulary([[], []])")
+    same_list(text.build_vocabulary([["b", "a", "b"], ["a"]]), ["a", "b"], "build_vocabulary")
+
+
+@pytest.mark.task("6.3")
 def test_bag_of_words_ignores_tokens_outside_the_vocabulary_and_follows_its_order():
     counts = text.bag_of_words([["the", "cat", "purrs", "the"]], ["the", "dog", "cat"])
     assert_close(
@@ -543,6 +550,35 @@ def test_idf_and_tfidf_by_hand():
 
 
 @pytest.mark.task("6.4")
+def test_tfidf_of_two_japanese_sentences_by_hand():
+    """Character bigrams of 猫が私の椅子で寝ている and 猫が私のベッドで寝ている (day 12's pair): 7 bigrams
+    shared (idf 1), 3 and 4 of their own (idf ln(3/2) + 1 = b), each once."""
+    s1 = ["猫が", "が私", "私の", "の椅", "椅子", "子で", "で寝", "寝て", "てい", "いる"]
+    s2 = ["猫が", "が私", "私の", "のベ", "ベッ", "ッド", "ドで", "で寝", "寝て", "てい", "いる"]
+    vocabulary = sorted(set(s1) | set(s2))  # V = 14
+    counts = np.array([[float(t in s) for t in vocabulary] for s in (s1, s2)])  # (2, 14)
+    b = math.log(3 / 2) + 1
+    shared = np.array([t in s1 and t in s2 for t in vocabulary])
+    idf = text.smooth_idf(counts)
+    assert_close(
+        idf,
+        np.where(shared, 1.0, b),
+        msg(en="smooth idf of the two sentences' bigrams", ja="2 文のバイグラムの smooth idf"),
+    )
+    vectors = np.asarray(text.tfidf(counts, np.where(shared, 1.0, b)), dtype=float)
+    cosine = float(vectors[0] @ vectors[1])
+    expected = 7 / math.sqrt((7 + 3 * b**2) * (7 + 4 * b**2))
+    assert_close(
+        cosine,
+        expected,
+        msg(
+            en="the cosine of the two tfidf rows, 7 / sqrt((7 + 3 b^2) (7 + 4 b^2))",
+            ja="2 つの tfidf 行のコサイン 7 / sqrt((7 + 3 b^2) (7 + 4 b^2))",
+        ),
+    )
+
+
+@pytest.mark.task("6.4")
 def test_tfidf_uses_the_idf_it_is_given():
     """A query is weighted with the corpus's idf, not with an idf of the query alone."""
     query = np.array([[1.0, 2.0, 0.0, 1.0]])
@@ -585,6 +621,10 @@ def test_tfidf_on_generated_counts(rng):
     counts = generated_counts(rng, N=int(rng.integers(3, 8)), V=int(rng.integers(3, 12)))
     idf = naive_idf(counts)
     assert_close(text.smooth_idf(counts), idf, "smooth_idf(counts)")
+    assert np.all(np.asarray(text.smooth_idf(counts)) >= 1.0), msg(
+        en="every smooth idf should be at least 1 (ln of a number >= 1, plus 1)",
+        ja="smooth idf はどれも 1 以上のはずです(1 以上の数の ln に 1 を足したもの)",
+    )
     result = text.tfidf(counts, idf)
     assert_close(result, naive_tfidf(counts, idf), "tfidf(counts,idf)")
     norms = np.linalg.norm(np.asarray(result, dtype=float)[:-1], axis=1)
