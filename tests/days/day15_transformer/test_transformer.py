@@ -19,6 +19,7 @@ from checker.core.testing import (
     RTOL,
     assert_array,
     assert_close,
+    assert_fast_enough,
     assert_grad_close,
     assert_inputs_unchanged,
     assert_not_mistake,
@@ -731,6 +732,55 @@ def test_layer_norm_on_rows_and_on_a_single_position(rng):
     check_layer_norm_grads(ln_backward(dout, cache), x, params, dout)
 
 
+@pytest.mark.task("15.3")
+@pytest.mark.perf
+def test_layer_norm_is_vectorised(rng):
+    # many thin positions: a Python loop over the B*T rows costs ~100 ms, the vectorised
+    # version around the 1 ms floor; the fastest of five runs, each on its own inputs, counts
+    B, T, C, runs = 40, 400, 8, 5
+    x0, params, dout0 = ln_case(rng, (B, T, C))
+    advice = msg(
+        en="Mean, variance and the normalisation work on every row at once with axis=-1 and "
+        "keepdims=True: look for a Python loop over the positions in layer_norm and "
+        "layer_norm_backward",
+        ja="平均・分散・正規化は axis=-1、keepdims=True ですべての行をまとめて計算できます。"
+        "layer_norm と layer_norm_backward に位置を回す Python のループがないか探しましょう",
+    )
+
+    def plain_forward(x, params):
+        xhat = (x - x.mean(-1, keepdims=True)) / np.sqrt(x.var(-1, keepdims=True) + EPS)
+        return params["gamma"] * xhat + params["beta"], xhat
+
+    assert_fast_enough(
+        transformer.layer_norm,
+        plain_forward,
+        lambda k: (x0 + 1e-3 * k, params),
+        msg(en=f"layer_norm on {B * T} positions", ja=f"{B * T} 位置に対する layer_norm"),
+        advice,
+        runs=runs,
+    )
+    out, cache = ln_forward(x0, params)
+
+    def plain_backward(dout, xhat):
+        dxhat = dout * params["gamma"]
+        dx = dxhat - dxhat.mean(-1, keepdims=True) - xhat * (dxhat * xhat).mean(-1, keepdims=True)
+        return dx, (dout * xhat).sum((0, 1)), dout.sum((0, 1))
+
+    _, xhat = plain_forward(x0, params)
+    assert_fast_enough(
+        lambda dout, xhat: transformer.layer_norm_backward(dout, cache),
+        plain_backward,
+        lambda k: (dout0 + 1e-3 * k, xhat),
+        msg(
+            en=f"layer_norm_backward on {B * T} positions",
+            ja=f"{B * T} 位置に対する layer_norm_backward",
+        ),
+        advice,
+        runs=runs,
+    )
+    check_layer_norm(out, x0, params)
+
+
 # ---------------------------------------------------------------- 15.4 feed-forward
 
 FF_SHAPES = ("W1", "b1", "W2", "b2")
@@ -960,6 +1010,55 @@ def test_feed_forward_on_rows_and_on_a_single_position(rng):
     out, cache = ff_forward(x, params)
     check_ff(out, x, params)
     check_ff_grads(ff_backward(dout, cache), x, params, dout)
+
+
+@pytest.mark.task("15.4")
+@pytest.mark.perf
+def test_feed_forward_is_vectorised(rng):
+    # many thin positions: a Python loop over the B*T rows costs ~50 ms, the two matrix
+    # products around the 1 ms floor (small enough that OpenBLAS stays on one thread)
+    B, T, C, F, runs = 40, 400, 4, 8, 5
+    x0, params, dout0 = ff_case(rng, (B, T, C), F=F)
+    advice = msg(
+        en="@ works on (B, T, C) directly, and reshape(-1, C) turns every position into a row "
+        "for the weight gradients: look for a Python loop over the positions in feed_forward "
+        "and feed_forward_backward",
+        ja="@ は (B, T, C) にそのまま使え、重みの勾配は reshape(-1, C) ですべての位置を行に"
+        "並べれば求まります。feed_forward と feed_forward_backward に位置を回す Python の"
+        "ループがないか探しましょう",
+    )
+
+    def plain_forward(x, params):
+        return np.maximum(x @ params["W1"] + params["b1"], 0) @ params["W2"] + params["b2"]
+
+    assert_fast_enough(
+        transformer.feed_forward,
+        plain_forward,
+        lambda k: (x0 + 1e-3 * k, params),
+        msg(en=f"feed_forward on {B * T} positions", ja=f"{B * T} 位置に対する feed_forward"),
+        advice,
+        runs=runs,
+    )
+    out, cache = ff_forward(x0, params)
+    pre = x0 @ params["W1"] + params["b1"]
+
+    def plain_backward(dout):
+        dpre = (dout @ params["W2"].T) * (pre > 0)
+        rows = dpre.reshape(-1, F)
+        return dpre @ params["W1"].T, x0.reshape(-1, C).T @ rows, rows.sum(0)
+
+    assert_fast_enough(
+        lambda dout: transformer.feed_forward_backward(dout, cache),
+        plain_backward,
+        lambda k: (dout0 + 1e-3 * k,),
+        msg(
+            en=f"feed_forward_backward on {B * T} positions",
+            ja=f"{B * T} 位置に対する feed_forward_backward",
+        ),
+        advice,
+        runs=runs,
+    )
+    check_ff(out, x0, params)
 
 
 # ---------------------------------------------------------------- 15.5 dropout
