@@ -21,12 +21,15 @@ from checker.learner.workspace import init_workspace
 ROOT = Path(__file__).resolve().parents[2]
 COURSE = load_course()
 BUILT = [day for day in COURSE.days if day.available]
-SHARED_CHECKS = {
-    "assert_close",
-    "assert_shape",
-    "assert_array",
-    "assert_scalar",
-    "assert_grad_close",
+# the shared checks, and the position of their `what` argument
+WHAT_AT = {
+    "assert_close": 2,
+    "assert_shape": 2,
+    "assert_array": 2,
+    "assert_scalar": 1,
+    "assert_grad_close": 3,
+    "assert_tuple": 2,
+    "assert_fast_enough": 3,
 }
 JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
 # A run of three English words: an English sentence (or most of one).
@@ -64,6 +67,17 @@ def _is_msg(node: ast.AST) -> bool:
     )
 
 
+def _composed(node: ast.AST) -> bool:
+    """A message put together from messages made elsewhere (f"{error}{NOTE}"), adding no
+    words of its own."""
+    return isinstance(node, ast.Name) or (
+        isinstance(node, ast.JoinedStr)
+        and not any(
+            isinstance(v, ast.Constant) and re.search("[A-Za-z]", v.value) for v in node.values
+        )
+    )
+
+
 def _code_name(node: ast.AST) -> bool:
     """A `what` that names code (`X_train`, `dL/dw`, f"dW{i}"): the same in both languages."""
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
@@ -82,18 +96,13 @@ def _unbilingual(path: Path) -> list[str]:
                 bad.append(f"{node.lineno}: assert {ast.unparse(node.test)[:60]}")
         elif isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call):
             if ast.unparse(node.exc.func) == "AssertionError":
-                if not (node.exc.args and _is_msg(node.exc.args[0])):
+                if not (
+                    node.exc.args and (_is_msg(node.exc.args[0]) or _composed(node.exc.args[0]))
+                ):
                     bad.append(f"{node.lineno}: {ast.unparse(node.exc)[:60]}")
-        elif isinstance(node, ast.Call) and ast.unparse(node.func) in SHARED_CHECKS:
-            what = (
-                node.args[2]
-                if ast.unparse(node.func)
-                in {"assert_close", "assert_grad_close", "assert_shape", "assert_array"}
-                and len(node.args) > 2
-                else None
-            )
-            if ast.unparse(node.func) == "assert_scalar" and len(node.args) > 1:
-                what = node.args[1]
+        elif isinstance(node, ast.Call) and ast.unparse(node.func) in WHAT_AT:
+            position = WHAT_AT[ast.unparse(node.func)]
+            what = node.args[position] if len(node.args) > position else None
             what = next((k.value for k in node.keywords if k.arg == "what"), what)
             if what is not None and not (_is_msg(what) or _code_name(what)):
                 bad.append(f"{node.lineno}: {ast.unparse(node)[:60]}")
