@@ -165,6 +165,8 @@ def main(argv=None) -> int:
         + ", ".join(f"{np.dtype(d).name} {peaks[d]:.1f} GFLOP/s" for d in DTYPES)
     )
     print("PyTorch: " + ("installed" if torch_fn else "not installed (column left out)"))
+    print("float32 rows: the reference computes in float64 (its contract); naive stays float32")
+    print("times are CPU time of this one-thread process, best of up to 3 runs")
     print()
     head = (
         f"{'B, H, T, D':>18} {'dtype':>7} {'exact':>8} {'share':>6} {'naive/':>7} "
