@@ -45,12 +45,14 @@ def negative_sampling_distribution(counts: np.ndarray, power: float = 0.75) -> n
 def sample_negatives(probs: np.ndarray, shape: tuple[int, ...], seed: int) -> np.ndarray:
     """Draw word ids independently from `probs`, by inverse transform sampling.
 
-    probs: (V,) probabilities, >= 0, summing to 1 (up to rounding).
+    probs: (V,) probabilities, >= 0, at least one > 0. They need not sum to exactly 1:
+        dividing by the cumulative sum's last entry normalises them.
     shape: the shape of the result, e.g. (N, K): K negatives for each of N pairs.
     seed: draw from np.random.default_rng(seed), never NumPy's global random state; the
         same seed gives the same ids. Exactly: cdf = np.cumsum(probs) / its last entry,
         u = rng.random(shape), id = the first w with cdf[w] > u (np.searchsorted(cdf, u,
-        side="right")). This is what rng.choice(V, size=shape, p=probs) does.
+        side="right")). For probs that sum to 1, rng.choice(V, size=shape, p=probs)
+        draws exactly these ids.
     Returns ids: `shape` int64, each in [0, V); a word with probability 0 never appears.
     """
     rng = np.random.default_rng(seed)
