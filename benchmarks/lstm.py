@@ -250,6 +250,8 @@ def ratio_lines(shape, dtype, row) -> list[str]:
         ]
         if "torch " + part in row:
             cells.append(f"ref / torch {row[part] / row['torch ' + part]:5.2f}")
+            # the products alone against PyTorch: below this no NumPy kernel can go
+            cells.append(f"products / torch {row['prod ' + part] / row['torch ' + part]:5.2f}")
         lines.append("   ".join(cells))
     lines.append(f"  largest difference between versions (relative): {row['error']:.1e}")
     return lines
