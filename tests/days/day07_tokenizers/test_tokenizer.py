@@ -286,6 +286,15 @@ CLASSIC_MERGES = [
 ]
 
 
+def classic_merges() -> list[tuple[int, int]]:
+    """The paper's merges as ids (from the README's table, not from the learner's training)."""
+    ids, merges = {bytes([i]): i for i in range(256)}, []
+    for k, (a, b) in enumerate(CLASSIC_MERGES):
+        merges.append((ids[a], ids[b]))
+        ids[a + b] = 256 + k
+    return merges
+
+
 def check_merges(actual, expected, name: str) -> None:
     assert actual == expected, msg(
         en=f"{name} learned {len(actual)} merges, expected {len(expected)}"
@@ -330,24 +339,36 @@ def test_bpe_train_returns_tuples_of_ints():
 @pytest.mark.task("7.2")
 def test_bpe_train_learns_the_papers_merges():
     merges = tok.bpe_train(CLASSIC, 12)
-    expected = []  # the README's byte strings, turned into ids in the order they are made
-    ids = {bytes([i]): i for i in range(256)}
-    for k, (a, b) in enumerate(CLASSIC_MERGES):
-        expected.append((ids[a], ids[b]))
-        ids[a + b] = 256 + k
-    check_merges(merges, expected, "bpe_train(low/lower/newest/widest, 12)")
+    check_merges(merges, classic_merges(), "bpe_train(low/lower/newest/widest, 12)")
 
 
 @pytest.mark.task("7.2")
 @pytest.mark.checks("mistake")
 def test_bpe_train_stops_when_every_word_is_one_token():
-    merges = tok.bpe_train(CLASSIC, 20)
-    assert len(merges) == len(CLASSIC_MERGES), msg(
-        en=f"bpe_train(low/lower/newest/widest, 20) returned {len(merges)} merges; after 12 "
-        "every word is a single token, so there is no pair left to merge: stop early",
-        ja=f"bpe_train(low/lower/newest/widest, 20) が {len(merges)} 個の併合を返しました。"
-        "12 回で全単語が 1 トークンになり、併合できるペアは残りません。そこで止めましょう",
+    tok.bpe_train(CLASSIC, 12)  # an error here is not about stopping
+    stop = msg(
+        en="after 12 merges every word of low/lower/newest/widest is a single token, so "
+        "there is no pair left to merge: when the highest count is 0, stop early",
+        ja="low/lower/newest/widest では 12 回の併合で全単語が 1 トークンになり、併合できる"
+        "ペアは残りません。最大の回数が 0 になったら、そこで止めましょう",
     )
+    try:
+        merges = tok.bpe_train(CLASSIC, 20)
+    except Exception as error:
+        raise AssertionError(
+            msg(
+                en=f"bpe_train(…, 20) raised {type(error).__name__}: ",
+                ja=f"bpe_train(…, 20) が {type(error).__name__} を出しました。",
+            )
+            + stop
+        ) from None
+    assert not (len(merges) > 12 and merges[:12] == classic_merges()), stop
+
+
+@pytest.mark.task("7.2")
+def test_bpe_train_without_pairs_learns_nothing():
+    merges = tok.bpe_train(CLASSIC, 20)
+    check_merges(merges, classic_merges(), "bpe_train(low/lower/newest/widest, 20)")
     for text, n in [("", 3), ("a b c", 3), ("a b a b a b", 2), ("", 0), (CLASSIC, 0)]:
         check_merges(tok.bpe_train(text, n), [], f"bpe_train({text[:12]!r}, {n})")
 
@@ -430,15 +451,6 @@ def test_bpe_train_matches_a_full_recount(rng):
 
 
 # ---------------------------------------------------------------- 7.3 bpe_encode
-
-
-def classic_merges() -> list[tuple[int, int]]:
-    """The paper's merges as ids (from the README's table, not from the learner's training)."""
-    ids, merges = {bytes([i]): i for i in range(256)}, []
-    for k, (a, b) in enumerate(CLASSIC_MERGES):
-        merges.append((ids[a], ids[b]))
-        ids[a + b] = 256 + k
-    return merges
 
 
 @pytest.mark.task("7.3")
