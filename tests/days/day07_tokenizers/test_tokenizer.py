@@ -355,13 +355,12 @@ def test_bpe_train_stops_when_every_word_is_one_token():
     try:
         merges = tok.bpe_train(CLASSIC, 20)
     except Exception as error:
-        raise AssertionError(
-            msg(
-                en=f"bpe_train(…, 20) raised {type(error).__name__}: ",
-                ja=f"bpe_train(…, 20) が {type(error).__name__} を出しました。",
-            )
-            + stop
-        ) from None
+        crashed = msg(
+            en=f"bpe_train(…, 20) raised {type(error).__name__}: ",
+            ja=f"bpe_train(…, 20) が {type(error).__name__} を出しました。",
+        )
+        raised = crashed + stop
+        raise AssertionError(raised) from None
     assert not (len(merges) > 12 and merges[:12] == classic_merges()), stop
 
 
