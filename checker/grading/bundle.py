@@ -18,7 +18,7 @@ import shlex
 import zipfile
 from pathlib import Path
 
-from checker.core.layout import COURSE_FILES, PROJECT_ROOT, course_files
+from checker.core.layout import COURSE_FILES, course_files, relative_name
 from checker.grading.grade import Settings
 
 INCLUDED = (*COURSE_FILES, "README.md")  # pip install -e . reads the README too
@@ -68,5 +68,5 @@ def build_bundle(target: Path, settings: Settings) -> int:
         _script(archive, "setup.sh", SETUP)
         _script(archive, "run_autograder", RUN.format(options=options))
         for path in files:
-            archive.write(path, path.relative_to(PROJECT_ROOT).as_posix())
+            archive.write(path, relative_name(path))
     return len(files) + 2

@@ -34,7 +34,7 @@ from checker.core import isolation, runner
 from checker.core.catalogue import Day, load_course
 from checker.core.i18n import msg
 from checker.core.isolation import DEADLINE_ENV, truncated, worker_environment
-from checker.core.layout import PROJECT_ROOT, REFERENCE, SUITES, course_files
+from checker.core.layout import REFERENCE, SUITES, course_files, relative_name
 from checker.core.runner import RunRequest, TestOutcome, run_suites
 from checker.grading.submissions import InvalidSubmission, content_hash, shown, stage
 
@@ -83,11 +83,24 @@ class Grade:
         return totals
 
 
-def course_fingerprint() -> str:
-    """What a grade depends on besides the submission: suites, reference, checker."""
+def course_fingerprint(days: list[str]) -> str:
+    """What a grade of `days` depends on besides the submission: the checker, and the
+    suites and reference of those days and the days they build on (a change to another
+    day's suite keeps the grades of these)."""
+    course = load_course()
+    folders = {
+        f
+        for d in days
+        for f in (d, *(p.folder for p in course.prerequisites(course.day_of_folder(d))))
+    }
+    parts = ("pyproject.toml", "checker", "tests/conftest.py")
+    parts += tuple(f"{tree}/{f}" for f in sorted(folders) for tree in ("solutions", "tests/days"))
     digest = hashlib.sha256()
-    for path in course_files():
-        digest.update(str(path.relative_to(PROJECT_ROOT)).encode() + path.read_bytes())
+    for path in course_files(parts):
+        name = relative_name(path).encode()
+        digest.update(len(name).to_bytes(8, "big") + name)  # framed: no two splits agree
+        content = path.read_bytes()
+        digest.update(len(content).to_bytes(8, "big") + content)
     return digest.hexdigest()
 
 
@@ -408,7 +421,7 @@ def grade_all(
     blank = suite_tests(settings)
     note = isolation_note(isolation.probe(settings.memory_mb))
     notes = ([note] if note else []) + submission_notes(submissions)
-    fingerprint = course_fingerprint() + settings.key()
+    fingerprint = course_fingerprint(settings.days) + settings.key()
     grades, reused, pending = [], 0, []
     for student, entry in find_submissions(submissions):
         key = _submission_key(fingerprint, entry)
