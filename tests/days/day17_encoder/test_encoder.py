@@ -169,7 +169,7 @@ def test_padding_mask_avoids_the_common_mistakes():
 def test_padding_mask_hand_worked():
     mask = encoder.padding_mask(np.array([2, 3, 0]), 3)
     expected = np.array([[1, 1, 0], [1, 1, 1], [0, 0, 0]], dtype=bool)[:, None, None, :]
-    assert_close(mask, expected, "padding_mask([2, 3, 0], 3)")
+    assert_close(mask, expected, "padding_mask([2,3,0],3)")
 
 
 @pytest.mark.task("17.1")
@@ -179,7 +179,7 @@ def test_padding_mask_on_generated_lengths(rng):
     lengths[:2] = 0, T  # all padding and no padding, whatever the seed
     mask = encoder.padding_mask(lengths, T)
     assert_array(mask, (9, 1, 1, T), "mask", dtype=bool)
-    assert_close(mask, lengths_mask(lengths, T), f"padding_mask({list(lengths)}, {T})")
+    assert_close(mask, lengths_mask(lengths, T), f"padding_mask({','.join(map(str, lengths))},{T})")
 
 
 @pytest.mark.task("17.1")
@@ -315,7 +315,7 @@ def test_encoder_block_defaults_are_no_mask_and_post_ln(rng):
     assert_close(
         out, explicit, msg(en="encoder_block with its defaults", ja="既定値の encoder_block")
     )
-    assert_close(out, block(x, params, 2), "encoder_block(x, params, 2)")
+    assert_close(out, block(x, params, 2), "encoder_block(x,params,2)")
 
 
 @pytest.mark.task("17.2")
@@ -336,7 +336,7 @@ def test_switched_off_sublayers_show_where_the_layer_norms_sit(rng):
         ),
     )
     out, _ = encoder.encoder_block(x, off, 2)
-    expected = ln(ln(x, params["ln1"]) , params["ln2"])  # fmt: skip
+    expected = ln(ln(x, params["ln1"]), params["ln2"])
     assert_close(
         out,
         expected,
@@ -346,6 +346,28 @@ def test_switched_off_sublayers_show_where_the_layer_norms_sit(rng):
             ja="出力が 0 のサブレイヤーでは Post-LN は LN2(LN1(x)) を返すはずです: "
             "残差の和はそれぞれレイヤー正規化を通ります",
         ),
+    )
+
+
+@pytest.mark.task("17.2")
+def test_encoder_block_hand_worked(rng):
+    """The README's example: C = 2, gamma = 1, beta = 0, sublayers that output 0, the row
+    [1, 3]. LN1 gives [-a, a] with a = 1 / sqrt(1 + eps); LN2 gives [-a, a] / sqrt(a^2 + eps)."""
+    params = switched_off(block_params(rng, C=2, F=3))
+    for name in ("ln1", "ln2"):
+        params[name] = {"gamma": np.ones(2), "beta": np.zeros(2)}
+    x = np.array([[[1.0, 3.0], [0.0, 2.0]]])  # (1, 2, 2): both rows have variance 1
+    out, _ = encoder.encoder_block(x, params, 1, pre_ln=True)
+    assert_close(
+        out, x, msg(en="pre-LN block of the README's example", ja="README の例の Pre-LN ブロック")
+    )
+    a = 1 / math.sqrt(1 + EPS)
+    expected = np.array([[[-1.0, 1.0], [-1.0, 1.0]]]) * a / math.sqrt(a * a + EPS)
+    out, _ = encoder.encoder_block(x, params, 2)
+    assert_close(
+        out,
+        expected,
+        msg(en="post-LN block of the README's example", ja="README の例の Post-LN ブロック"),
     )
 
 
@@ -362,9 +384,9 @@ def test_encoder_block_is_permutation_equivariant(rng, pre_ln):
         shuffled,
         np.asarray(out)[:, order],
         msg(
-            en=f"with no positions added, shuffling the positions ({list(order)}) must "
+            en=f"with no positions added, shuffling the positions ({order.tolist()}) must "
             "shuffle the output the same way: a block treats every position alike",
-            ja=f"位置情報を足していないので、位置を並べ替える({list(order)})と出力も同じように"
+            ja=f"位置情報を足していないので、位置を並べ替える({order.tolist()})と出力も同じように"
             "並べ替わるはずです。ブロックはどの位置も同じように扱います",
         ),
     )
@@ -455,7 +477,12 @@ def test_encoder_on_generated_data(rng, pre_ln):
     out = encoder.encoder(x, layers, 3, lengths, pre_ln)
     expected = stack(x, layers, 3, lengths_mask(lengths, 5), pre_ln)
     assert_close(
-        out, expected, f"encoder(x, 3 layers, 3, lengths={list(lengths)}, pre_ln={pre_ln})"
+        out,
+        expected,
+        msg(
+            en=f"encoder with 3 layers, 3 heads, lengths {lengths.tolist()}, pre_ln={pre_ln}",
+            ja=f"3 層・3 ヘッド・lengths {lengths.tolist()}・pre_ln={pre_ln} の encoder",
+        ),
     )
 
 
@@ -463,8 +490,8 @@ def test_encoder_on_generated_data(rng, pre_ln):
 def test_encoder_defaults_are_no_padding_and_post_ln(rng):
     x, layers = encoder_case(rng)
     out = encoder.encoder(x, layers, 2)
-    assert_close(out, encoder.encoder(x, layers, 2, None, False), "encoder(x, layers, 2)")
-    assert_close(out, stack(x, layers, 2), "encoder(x, layers, 2)")
+    assert_close(out, encoder.encoder(x, layers, 2, None, False), "encoder(x,layers,2)")
+    assert_close(out, stack(x, layers, 2), "encoder(x,layers,2)")
     full = encoder.encoder(x, layers, 2, np.array([5, 5, 5]))
     assert_close(
         full,
@@ -501,9 +528,9 @@ def test_the_encoder_without_positions_is_permutation_equivariant(rng, pre_ln):
         shuffled,
         out[:, order],
         msg(
-            en=f"the encoder knows no order: shuffling the input positions ({list(order)}) must "
+            en=f"the encoder knows no order: shuffling the input positions ({order.tolist()}) must "
             "shuffle the output the same way",
-            ja=f"Encoder は順序を知りません。入力の位置を並べ替える({list(order)})と"
+            ja=f"Encoder は順序を知りません。入力の位置を並べ替える({order.tolist()})と"
             "出力も同じように並べ替わるはずです",
         ),
     )
