@@ -61,20 +61,24 @@ def bilstm_forward(x: np.ndarray, lengths: np.ndarray, params: dict[str, np.ndar
 def bilm_forward(
     x: np.ndarray, lengths: np.ndarray, layers: list[dict[str, np.ndarray]]
 ) -> np.ndarray:
-    """A stacked bidirectional LSTM language model, returning every layer's states.
+    """A two-stack bidirectional LSTM language model (ELMo's biLM), every layer's states.
 
     x: (B, T, H) token embeddings (context-free), padded at the end of each row; their
        width equals H, the width of one direction.
     lengths: (B,) int, real positions of each row, 0 <= lengths[b] <= T.
-    layers: L dicts of bilstm_forward params (L may be 0); layer 1 reads x, so its Wx are
-    (H, 4H); every later layer reads the (B, T, 2H) states of the layer below, Wx (2H, 4H).
-    Not modified.
+    layers: L dicts of bilstm_forward's params (L may be 0), every Wx (H, 4H); not modified.
+    As in ELMo (and the post's figure) the two directions are two separate stacks: forward
+    layer l runs lstm_forward (zero states, the "_fw" weights of layers[l - 1]) over the
+    forward states of layer l - 1, left to right; backward layer l runs it (the "_bw"
+    weights) over the backward states of layer l - 1, each sentence from its last real
+    word to its first. Layer 0 of both stacks is x.
     Returns states: (L + 1, B, T, 2H). states[0] is the token layer [x, x] (the embedding
-    repeated for both directions, as in ELMo); states[l] = bilstm_forward(states[l - 1]
-    (x itself for l = 1), lengths, layers[l - 1]). Every layer is 0 at the padding.
-    In the dtype of x and the weights (all float32 stays float32).
+    repeated for both directions); states[l] = [forward layer l, backward layer l] along
+    the last axis, both at the words' own positions. With L = 1 that is bilstm_forward.
+    Every layer is 0 at the padding. In the dtype of x and the weights (all float32 stays
+    float32).
     """
-    # TODO(11.3): states[0] = [x, x] (0 at padding); each bilstm_forward reads the layer below
+    # TODO(11.3): two stacks: fw over x, bw over reverse_padded(x); states[l] = [fw, bw back]
     raise NotImplementedError("11.3 bilm_forward: see README.md")
 
 

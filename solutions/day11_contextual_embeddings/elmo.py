@@ -71,25 +71,32 @@ def bilstm_forward(x: np.ndarray, lengths: np.ndarray, params: dict[str, np.ndar
 def bilm_forward(
     x: np.ndarray, lengths: np.ndarray, layers: list[dict[str, np.ndarray]]
 ) -> np.ndarray:
-    """A stacked bidirectional LSTM language model, returning every layer's states.
+    """A two-stack bidirectional LSTM language model (ELMo's biLM), every layer's states.
 
     x: (B, T, H) token embeddings (context-free), padded at the end of each row; their
        width equals H, the width of one direction.
     lengths: (B,) int, real positions of each row, 0 <= lengths[b] <= T.
-    layers: L dicts of bilstm_forward params (L may be 0); layer 1 reads x, so its Wx are
-    (H, 4H); every later layer reads the (B, T, 2H) states of the layer below, Wx (2H, 4H).
-    Not modified.
+    layers: L dicts of bilstm_forward's params (L may be 0), every Wx (H, 4H); not modified.
+    As in ELMo (and the post's figure) the two directions are two separate stacks: forward
+    layer l runs lstm_forward (zero states, the "_fw" weights of layers[l - 1]) over the
+    forward states of layer l - 1, left to right; backward layer l runs it (the "_bw"
+    weights) over the backward states of layer l - 1, each sentence from its last real
+    word to its first. Layer 0 of both stacks is x.
     Returns states: (L + 1, B, T, 2H). states[0] is the token layer [x, x] (the embedding
-    repeated for both directions, as in ELMo); states[l] = bilstm_forward(states[l - 1]
-    (x itself for l = 1), lengths, layers[l - 1]). Every layer is 0 at the padding.
-    In the dtype of x and the weights (all float32 stays float32).
+    repeated for both directions); states[l] = [forward layer l, backward layer l] along
+    the last axis, both at the words' own positions. With L = 1 that is bilstm_forward.
+    Every layer is 0 at the padding. In the dtype of x and the weights (all float32 stays
+    float32).
     """
-    states = [np.where(_real(lengths, x.shape[1]), np.concatenate([x, x], axis=-1), 0)]
-    h = x  # (B, T, H): what layer 1 reads
-    for params in layers:
-        h = bilstm_forward(h, lengths, params)  # (B, T, 2H)
-        states.append(h)
-    return np.stack(states)  # (L + 1, B, T, 2H)
+    B, T, H = x.shape
+    h0 = np.zeros((B, H), dtype=x.dtype)  # zero initial states, for c as well
+    fw, bw = x, reverse_padded(x, lengths)  # (B, T, H) each; bw reads from the end
+    states = [np.concatenate([x, x], axis=-1)]  # the token layer, for both directions
+    for p in layers:
+        fw, _, _ = lstm_forward(fw, h0, h0, p["Wx_fw"], p["Wh_fw"], p["b_fw"])  # (B, T, H)
+        bw, _, _ = lstm_forward(bw, h0, h0, p["Wx_bw"], p["Wh_bw"], p["b_bw"])  # reversed
+        states.append(np.concatenate([fw, reverse_padded(bw, lengths)], axis=-1))
+    return np.where(_real(lengths, T), np.stack(states), 0)  # (L + 1, B, T, 2H)
 
 
 def scalar_mix(states: np.ndarray, w: np.ndarray, gamma: float = 1.0) -> np.ndarray:

@@ -97,14 +97,24 @@ def naive_bilstm(x, lengths, params, *, reverse="own", back=True, bw="bw"):
     return out
 
 
-def naive_bilm(x, lengths, layers):
-    """Every layer's states, stacked: [x, x] at 0 (0 at padding), then one naive layer each."""
-    keep = real_mask(lengths, x.shape[1])[..., None]
-    states, h = [np.where(keep, np.concatenate([x, x], axis=-1), 0.0)], x
-    for params in layers:
-        h = naive_bilstm(h, lengths, params)
-        states.append(h)
-    return np.stack(states)
+def naive_bilm(x, lengths, layers, *, sentence_order=False):
+    """Every layer's states, sentence by sentence on the real words only, 0 at the padding:
+    [x, x] at 0, then a forward stack and a backward stack of plain LSTMs. The backward
+    stack works on the reversed sentence throughout and reverses only what it stores; with
+    sentence_order=True each backward layer reads the one below in sentence order instead
+    (the README's mistake)."""
+    B, T, H = x.shape
+    states = np.zeros((len(layers) + 1, B, T, 2 * H))
+    for b, L in enumerate(lengths):
+        words = x[b, :L]  # (L, H)
+        states[0, b, :L] = np.concatenate([words, words], axis=-1)
+        fw, bw = words, words[::-1]  # bw: from the last word to the first
+        for l, params in enumerate(layers, start=1):
+            fw = naive_lstm(fw, *direction(params, "fw"))
+            out = naive_lstm(bw, *direction(params, "bw"))
+            states[l, b, :L] = np.concatenate([fw, out[::-1]], axis=-1)
+            bw = out[::-1] if sentence_order else out
+    return states
 
 
 def lstm_params(rng, D, H, dtype=np.float64):
@@ -406,9 +416,9 @@ def test_bilstm_forward_edge_cases_one_step_and_empty_rows(rng):
 
 
 def bilm_case(rng, B=4, T=6, H=3, L=2, dtype=np.float64):
-    """x (B, T, H), lengths, and L layers (layer 1 reads H features, later ones 2H)."""
+    """x (B, T, H), lengths, and L layers (each direction's layer reads H features)."""
     x, lengths, _ = padded_case(rng, B=B, T=T, D=H, H=H, dtype=dtype)
-    layers = [lstm_params(rng, H if l == 0 else 2 * H, H, dtype) for l in range(L)]
+    layers = [lstm_params(rng, H, H, dtype) for _ in range(L)]
     return x, lengths, layers
 
 
@@ -433,18 +443,12 @@ def check_bilm(states, x, lengths, layers):
     rtol, atol = tolerances(x.dtype)
     x, layers = x.astype(float), [{k: v.astype(float) for k, v in p.items()} for p in layers]
     expected = naive_bilm(x, lengths, layers)
-    refute(
-        states[0],
-        np.concatenate([x, x], axis=-1),
-        expected[0],
-        msg(
-            en="the token layer states[0] kept the padded embeddings: like every layer, it "
-            "is 0 at the padding",
-            ja="トークンの層 states[0] にパディングの埋め込みが残っています。他の層と同じく、"
-            "パディングの位置は 0 です",
-        ),
-        rtol=rtol,
-        atol=atol,
+    padding = ~real_mask(lengths, T)
+    assert np.all(states[:, padding] == 0), msg(
+        en="bilm_forward left the padded positions non-zero: every layer, the token layer "
+        "states[0] included, is 0 at the padding (np.where with the mask t < lengths[b])",
+        ja="bilm_forward のパディングの位置が 0 になっていません。トークンの層 states[0] も含め、"
+        "どの層もパディングの位置は 0 です(t < lengths[b] のマスクで np.where)",
     )
     assert_close(
         states[0],
@@ -456,15 +460,32 @@ def check_bilm(states, x, lengths, layers):
         rtol=rtol,
         atol=atol,
     )
+    mistaken = naive_bilm(x, lengths, layers, sentence_order=True)
     for l in range(1, L + 1):
+        refute(
+            states[l],
+            mistaken[l],
+            expected[l],
+            msg(
+                en=f"backward layer {l} read the layer below in sentence order, so it ran from "
+                "the first word to the last: the backward stack reads every layer from the end "
+                "of the sentence. Keep its states in reversed order between layers; reverse "
+                "back only what goes into states",
+                ja=f"後ろ向きの第 {l} 層が、下の層を文の順に読んでいます(最初の単語から最後へ"
+                "進んでいます)。後ろ向きのスタックはどの層も文末から読みます。層と層の間では"
+                "状態を逆順のまま渡し、states に入れるものだけを反転して戻しましょう",
+            ),
+            rtol=rtol,
+            atol=atol,
+        )
         assert_close(
             states[l],
             expected[l],
             msg(
-                en=f"layer {l}: bilstm_forward of the layer below "
-                f"({'x' if l == 1 else f'states[{l - 1}]'}) with layers[{l - 1}]",
-                ja=f"第 {l} 層: すぐ下の層({'x' if l == 1 else f'states[{l - 1}]'})に "
-                f"layers[{l - 1}] で bilstm_forward",
+                en=f"layer {l}: [forward layer {l}, backward layer {l}], each direction's "
+                f"LSTM (layers[{l - 1}]) over the same direction's layer {l - 1}",
+                ja=f"第 {l} 層: [前向きの第 {l} 層, 後ろ向きの第 {l} 層]。各方向の LSTM"
+                f"(layers[{l - 1}])が同じ方向の第 {l - 1} 層を読みます",
             ),
             rtol=rtol,
             atol=atol,
@@ -517,7 +538,7 @@ def test_the_same_word_gets_context_dependent_vectors(rng):
     )
     lengths = np.array([4, 3, 4])
     x = embedding[tokens]  # (B, T, H)
-    layers = [lstm_params(rng, H, H), lstm_params(rng, 2 * H, H)]
+    layers = [lstm_params(rng, H, H), lstm_params(rng, H, H)]
     states = elmo.bilm_forward(x, lengths, layers)
     assert_array(
         states, (3, 3, 6, 2 * H), msg(en="bilm_forward's states", ja="bilm_forward の states")
