@@ -660,10 +660,15 @@ def test_scalar_mix_returns_a_float64_B_T_C_array(rng):
 
 @pytest.mark.task("11.4")
 @pytest.mark.checks("mistake")
-@pytest.mark.parametrize("big", [False, True], ids=["weights-near-0", "weights-near-1000"])
-def test_scalar_mix_matches_a_loop_over_the_layers(rng, big):
+@pytest.mark.parametrize(
+    "shift",
+    [[0.0, 0.0, 0.0], [1000.0, 1000.0, 1000.0], [-800.0, 0.0, 800.0]],
+    ids=["weights-near-0", "weights-near-1000", "weights-far-apart"],
+)
+def test_scalar_mix_matches_a_loop_over_the_layers(rng, shift):
+    """Far-apart weights overflow exp(w - min(w)) as well as exp(w)."""
     states, w, gamma = mix_case(rng, L=2)
-    w = w + (1000.0 if big else 0.0)
+    w = w + np.array(shift)
     check_mix(elmo.scalar_mix(states, w, gamma), states, w, gamma)
 
 
