@@ -298,6 +298,20 @@ def test_mean_pool_on_generated_batches(rng):
 
 
 @pytest.mark.task("12.2")
+def test_a_sentence_of_one_token_pools_to_that_token(rng):
+    x, mask = rng.standard_normal((3, 4, 2)), np.zeros((3, 4), dtype=bool)
+    mask[[0, 1, 2], [0, 3, 1]] = True  # one real token each, at positions 0, 3 and 1
+    assert_close(
+        similarity.mean_pool(x, mask),
+        x[[0, 1, 2], [0, 3, 1]],
+        msg(
+            en="mean_pool of sentences of one real token: that token's vector",
+            ja="本物のトークンが 1 つだけの文の mean_pool: そのトークンのベクトル",
+        ),
+    )
+
+
+@pytest.mark.task("12.2")
 def test_mean_pool_with_every_token_real_is_the_plain_mean(rng):
     x = rng.standard_normal((3, 5, 4))
     assert_close(
