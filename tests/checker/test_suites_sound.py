@@ -18,6 +18,8 @@ from checker.core.runner import RunRequest, run_suites
 
 ROOT = Path(__file__).resolve().parents[2]
 AVAILABLE = [day for day in load_course().days if day.available]
+# Every built day's suite, twice: more than pytest's default limit for one project test.
+pytestmark = pytest.mark.timeout(900)
 
 
 def _run(tree: str):
