@@ -420,6 +420,16 @@ def grads_of(params, src, tgt_in, dlogits):
     return grads
 
 
+def check_encoder_learns(grads):
+    assert np.abs(grads["enc_Wx"]).max() > 0, msg(
+        en="the encoder's gradients are all 0: the decoder's dh0 (from lstm_backward) is the "
+        "gradient of the encoder's last hidden state; put it at dhs_enc[:, -1] and run the "
+        "encoder's lstm_backward",
+        ja="エンコーダの勾配がすべて 0 です。デコーダの lstm_backward が返す dh0 がエンコーダの"
+        "最後の隠れ状態の勾配です。dhs_enc[:, -1] に入れて、エンコーダの lstm_backward を呼びましょう",
+    )
+
+
 def check_backward(grads, params, src, tgt_in, dlogits):
     _, hs_dec = decoder_run(params, src, tgt_in)
     V = params["W_out"].shape[1]
@@ -435,13 +445,7 @@ def check_backward(grads, params, src, tgt_in, dlogits):
         np.zeros((len(unused), params["E"].shape[1])),
         msg(en="grads['E'] at tokens that never occur", ja="一度も現れないトークンの grads['E']"),
     )
-    assert np.abs(grads["enc_Wx"]).max() > 0, msg(
-        en="the encoder's gradients are all 0: the decoder's dh0 (from lstm_backward) is the "
-        "gradient of the encoder's last hidden state; put it at dhs_enc[:, -1] and run the "
-        "encoder's lstm_backward",
-        ja="エンコーダの勾配がすべて 0 です。デコーダの lstm_backward が返す dh0 がエンコーダの"
-        "最後の隠れ状態の勾配です。dhs_enc[:, -1] に入れて、エンコーダの lstm_backward を呼びましょう",
-    )
+    check_encoder_learns(grads)
 
     def loss():
         return float((decoder_run(params, src, tgt_in)[0] * dlogits).sum())
@@ -490,7 +494,7 @@ def test_seq2seq_backward_adds_the_gradients_of_repeated_tokens(rng):
     tgt_in[:] = rng.integers(0, 3, tgt_in.shape)
     dlogits = rng.standard_normal((*tgt_in.shape, 4))
     grads = grads_of(params, src, tgt_in, dlogits)
-
+    check_encoder_learns(grads)
     x_src = params["E"][src]  # (B, S, D): d loss / d x_src is the encoder's dx, one row per use
     dx_src = numerical_grad(
         lambda: float((decoder_run(params, src, tgt_in, x_src)[0] * dlogits).sum()), x_src
