@@ -6,6 +6,7 @@ never leak between tests.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 import signal
@@ -289,11 +290,17 @@ def test_next_names_the_first_unfinished_function_of_a_task(workspace):
     assert "next: 3.1 sigmoid_grad" in output and "in sigmoid_grad" in output
 
 
-def test_a_day_not_built_yet_is_a_usage_error_that_says_so(workspace):
-    result = llmroad(workspace, "check", "day6")
-    assert result.exit_code == 2 and "day06 is not built yet" in result.output
-    hint = llmroad(workspace, "hint", "9.1")
-    assert hint.exit_code == 2 and "day09 is not built yet" in hint.output
+def test_a_day_not_built_yet_is_a_usage_error_that_says_so(workspace, monkeypatch):
+    course = load_course()
+    last = course.days[-1]
+    unbuilt = dataclasses.replace(
+        course, days=(*course.days[:-1], dataclasses.replace(last, tasks=()))
+    )
+    monkeypatch.setattr("checker.cli.load_course", lambda: unbuilt)
+    result = llmroad(workspace, "check", f"day{last.number}")
+    assert result.exit_code == 2 and f"{last.id} is not built yet" in result.output
+    hint = llmroad(workspace, "hint", f"{last.number}.1")
+    assert hint.exit_code == 2 and f"{last.id} is not built yet" in hint.output
 
 
 def test_hint_levels_out_of_range_are_a_usage_error_naming_the_levels(workspace):
