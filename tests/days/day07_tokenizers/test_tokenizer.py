@@ -862,7 +862,7 @@ def test_bpe_train_counts_pairs_incrementally(seed):
     # each merge takes 15-19x as long as updating the counts of the words a merge touched
     # (measured on 2 busy cores; recounting every word occurrence, not each distinct word once,
     # is slower still); an incremental solution written less tightly (max with a key function,
-    # zero counts dropped by rebuilding the Counter) takes about 1.5x. Two runs, each on a
+    # zero counts dropped by rebuilding the Counter) takes 1-2x. Two runs, each on a
     # corpus of its own; the faster of each counts
     num_merges = 100
 
@@ -882,7 +882,7 @@ def test_bpe_train_counts_pairs_incrementally(seed):
             "それを含む単語を持っておき、併合のあとはその単語の古いペアを引いて新しいペアを"
             "足しましょう。毎回すべてのペアを数え直す必要はありません",
         ),
-        factor=8,  # a full recount 15-19x; a correct solution 1-1.5x, up to 3x on a noisy machine
+        factor=8,  # a full recount 15-19x; a correct solution 1-2x, up to 3x on a noisy machine
         runs=2,
     )
     text = corpus_100kb(np.random.default_rng([seed, 2]))
