@@ -76,11 +76,16 @@ def test_a_hostile_task_costs_only_its_own_tests(graded):
     for student in ("infinite_loop", "stall_reply"):
         lost = {t.outcome for t in graded.grade(student).tests if t.task == "5.2"}
         assert lost == {"timeout"}, student
-    for student in ("memory_numpy", "memory_list", "os_exit", "segfault"):
+    for student in ("os_exit", "segfault"):
         lost = [t for t in graded.grade(student).tests if t.task == "5.2"]
         assert all(t.outcome == "error" and t.crashed for t in lost), student
-    memory = [t.message for t in graded.grade("memory_list").tests if t.task == "5.2"]
-    assert all("memory" in m for m in memory), memory
+    for student in ("memory_numpy", "memory_list"):
+        # A process at its memory limit usually dies at once, but now and then on a busy
+        # machine it is still paging when the call limit strikes: either way each test
+        # is lost, none passes, and at least one says it was memory (issue 16).
+        lost = [t for t in graded.grade(student).tests if t.task == "5.2"]
+        assert all((t.outcome == "error" and t.crashed) or t.outcome == "timeout" for t in lost)
+        assert any("memory" in t.message for t in lost), [t.message for t in lost]
 
 
 def test_a_module_whose_import_never_ends_is_not_imported_again(graded):
