@@ -65,8 +65,10 @@ EXPECTED = {
     "infinite_loop": (TIMEOUT, "ran out of time", NO_5_2),
     "import_loop": (TIMEOUT, "ran out of time", ZERO),
     "stall_reply": (TIMEOUT, "ran out of time", NO_5_2),
-    "memory_numpy": (CRASHED, "memory", NO_5_2),
-    "memory_list": (CRASHED, "memory", NO_5_2),
+    # at the memory limit, or (now and then, on a busy machine) still paging at the call
+    # limit: see test_a_hostile_task_costs_only_its_own_tests
+    "memory_numpy": ((CRASHED, TIMEOUT), "memory", NO_5_2),
+    "memory_list": ((CRASHED, TIMEOUT), "memory", NO_5_2),
     "fork_ctypes": (OK, "accuracy", NO_5_2),
     "huge_header": (OK, "could not be taken", NO_5_2),
     "huge_exception_name": (OK, "EEEE", NO_5_2),

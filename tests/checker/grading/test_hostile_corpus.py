@@ -54,8 +54,10 @@ def test_each_submission_grades_to_its_status_detail_and_score(graded, confineme
     shown = (
         f"{student}: {grade.status} {grade.score}/{grade.max_score} ({grade.detail[:300]})\n{tests}"
     )
-    assert grade.status == status, shown
-    assert words.lower() in grade.detail.lower(), shown
+    allowed = status if isinstance(status, tuple) else (status,)
+    assert grade.status in allowed, shown
+    if grade.status == allowed[0]:
+        assert words.lower() in grade.detail.lower(), shown
     if status == OK and score == FULL:
         assert grade.detail == "", shown
     expected = {FULL: points(graded), ZERO: 0, NO_5_2: points(graded) - points(graded, "5.2")}
@@ -162,6 +164,6 @@ def test_what_does_not_hold_the_worker_is_said_once(graded, confinement):
 
 def test_a_crash_is_a_status_not_an_invalid_submission(graded):
     for student, (status, _, _) in EXPECTED.items():
-        if status == CRASHED:
+        if CRASHED in (status if isinstance(status, tuple) else (status,)):
             assert graded.grade(student).status != INVALID
     assert graded.grade("honest").status == OK
