@@ -155,6 +155,25 @@ def beam_oracle(params, src_row, V, max_len, width, alpha, stop_at_eos=True):
     return max(((y, lp / len(y) ** alpha) for y, lp in finished), key=lambda item: item[1])
 
 
+def misaligned_beam(params, src_row, V, max_len, width, alpha):
+    """The beam search of a bookkeeping slip: finished hypotheses leave log P and the states
+    but stay in the list of token lists, so later hypotheses record another one's tokens."""
+    records, live, finished = [[]], [([], 0.0)], []
+    while live:
+        extended = [
+            (i, y + [v], lp + step[v])
+            for i, (y, lp) in enumerate(live)
+            for step in [next_logp(params, src_row, y)]
+            for v in range(V)
+        ]
+        kept = sorted(extended, key=lambda item: -item[2])[:width]
+        records = [records[i] + [y[-1]] for i, y, _ in kept]  # never filtered: the slip
+        done = [y[-1] == EOS or len(y) == max_len for _, y, _ in kept]
+        finished += [(r, lp) for r, (_, _, lp), d in zip(records, kept, done) if d]
+        live = [(y, lp) for (_, y, lp), d in zip(kept, done) if not d]
+    return max(((y, lp / len(y) ** alpha) for y, lp in finished), key=lambda item: item[1])
+
+
 def attention_oracle(query, keys, mask, Wq, Wk, v):
     """Additive attention with loops over the batch and the positions."""
     B, T, H = keys.shape
@@ -682,6 +701,14 @@ def test_greedy_stays_at_eos(rng):
 
 
 @pytest.mark.task("14.3")
+def test_greedy_with_a_very_confident_decoder(rng):
+    # logits of a few hundred to a thousand: exp overflows unless the max is subtracted
+    params, src = decode_case(rng, B=6)
+    params["W_out"] *= 300
+    check_greedy(greedy(params, src, 4), params, src, 4)
+
+
+@pytest.mark.task("14.3")
 def test_greedy_with_one_step(rng):
     params, src = decode_case(rng, B=3)
     check_greedy(greedy(params, src, 1), params, src, 1)
@@ -791,7 +818,16 @@ def test_a_wide_beam_equals_exhaustive_search(rng, alpha):
 
 @pytest.mark.task("14.4")
 def test_width_one_equals_greedy(rng):
-    params, src = decode_case(rng, B=4)
+    # rows where a beam of 2 finds something else than greedy, so width 1 must mean 1
+    for _ in range(50):
+        params, src = decode_case(rng, B=4)
+        if any(
+            beam_oracle(params, row, 6, 5, 1, 1.0) != beam_oracle(params, row, 6, 5, 2, 1.0)
+            for row in src
+        ):
+            break
+    else:
+        pytest.fail("test data: a beam of 2 never beat greedy in 50 draws")
     for row in src:
         tokens = greedy_oracle(params, row, 5)
         tokens = tokens[: tokens.index(EOS) + 1] if EOS in tokens else tokens
@@ -834,6 +870,20 @@ def test_beam_stops_hypotheses_at_eos(rng):
     else:
         pytest.fail("test data: eos_id never mattered in 100 draws")
     check_beam(beam(params, src_row, 3, 3, 1.0), expected, params, src_row, 4, 3, 3, 1.0)
+
+
+@pytest.mark.task("14.4")
+def test_beam_goes_on_from_the_right_prefixes_after_one_finishes(rng):
+    # a case where a hypothesis finishes early and another goes on to win: the ones that go
+    # on must keep their own tokens, log P and states, and the finished one must leave all three
+    for _ in range(200):
+        params, src_row = beam_case(rng, V=5)
+        expected = beam_oracle(params, src_row, 5, 4, 3, 1.0)
+        if expected != misaligned_beam(params, src_row, 5, 4, 3, 1.0):
+            break
+    else:
+        pytest.fail("test data: no early finish changed the bookkeeping in 200 draws")
+    check_beam(beam(params, src_row, 4, 3, 1.0), expected, params, src_row, 5, 4, 3, 1.0)
 
 
 @pytest.mark.task("14.4")
