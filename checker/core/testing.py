@@ -419,8 +419,8 @@ def assert_fast_enough(
     theirs = max(theirs, PERF_FLOOR)
     ratio = mine / theirs
     assert ratio <= factor, msg(
-        en=f"{what} took {mine * 1e3:.0f} ms, {ratio:.0f}× as long as a vectorised version of "
+        en=f"{what} took {mine * 1e3:.0f} ms, {ratio:.0f}× as long as the test's own version of "
         f"the same work ({theirs * 1e3:.1f} ms); it may take at most {factor:.0f}×. {advice}",
-        ja=f"{_ja(what)}に {mine * 1e3:.0f} ms かかりました。同じ計算をベクトル化した版"
+        ja=f"{_ja(what)}に {mine * 1e3:.0f} ms かかりました。同じ計算をするテスト側の版"
         f"({theirs * 1e3:.1f} ms)の {ratio:.0f} 倍で、上限は {factor:.0f} 倍です。{advice}",
     )
