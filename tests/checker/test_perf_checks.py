@@ -84,7 +84,7 @@ def test_an_lstm_looping_over_the_samples_fails_its_speed_check_and_says_why(wor
     path = workspace / "exercises" / LSTM / "lstm.py"
     path.write_text(path.read_text(encoding="utf-8") + PER_SAMPLE_LSTM, encoding="utf-8")
     for lang, ratio, advice in (
-        ("en", r"(\d+)× as long as a vectorised version", "loop over the samples"),
+        ("en", r"(\d+)× as long as the test.s own version", "loop over the samples"),
         ("ja", r"の (\d+) 倍で、上限は 20 倍", "サンプル・ゲート・隠れユニットを回すループ"),
     ):
         statuses = {t["id"]: t for t in check_day10(workspace, lang)["tasks"]}
