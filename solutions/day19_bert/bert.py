@@ -1,0 +1,126 @@
+"""Day 19 · BERT · BERT.
+
+BERT is the Transformer encoder (day 17) trained on two self-made tasks: recover masked
+tokens (the masked language model, MLM) and tell whether sentence B follows sentence A
+(next-sentence prediction, read from the [CLS] position). Its input is a packed pair
+[CLS] A [SEP] B [SEP] [PAD] ..., embedded as token + segment + position.
+Shapes: B batch, T sequence length, C model width, V vocabulary (or classes).
+Token ids, segment ids and labels are int64 arrays; masks are bool arrays.
+"""
+
+import numpy as np
+
+
+def bert_embeddings(
+    token_ids: np.ndarray, segment_ids: np.ndarray, params: dict[str, np.ndarray]
+) -> np.ndarray:
+    """BERT's input embeddings: the sum of a token, a segment and a position embedding.
+
+    out[b, t] = params["token"][token_ids[b, t]] + params["segment"][segment_ids[b, t]]
+                + params["position"][t]
+    token_ids: (B, T) int, ids in [0, V).
+    segment_ids: (B, T) int, 0 for sentence A (and [CLS], padding), 1 for sentence B.
+    params: {"token": (V, C), "segment": (2, C), "position": (T_max, C)} with T <= T_max;
+        not modified.
+    Returns out: (B, T, C) float64.
+    """
+    T = token_ids.shape[1]
+    tok = params["token"][token_ids]  # (B, T, C)
+    seg = params["segment"][segment_ids]  # (B, T, C)
+    pos = params["position"][:T]  # (T, C): position t is the same in every sequence
+    return np.asarray(tok + seg + pos, dtype=float)  # (B, T, C)
+
+
+def pack_pair(
+    tokens_a: list[int], tokens_b: list[int], T: int, cls_id: int, sep_id: int, pad_id: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Pack a sentence pair as BERT reads it: [CLS] A [SEP] B [SEP], padded to length T.
+
+    tokens_a, tokens_b: the two sentences' token ids (B may be empty);
+        len(tokens_a) + len(tokens_b) + 3 <= T (no truncation).
+    T: the padded length.
+    cls_id, sep_id, pad_id: the ids of [CLS], [SEP] and [PAD].
+    Returns (ids, segment_ids, attention_mask), each of shape (T,):
+        ids: int64, the packed ids, pad_id after the last [SEP];
+        segment_ids: int64, 0 for [CLS], A and its [SEP]; 1 for B and its [SEP];
+            0 on padding;
+        attention_mask: bool, True on the real tokens (the specials included), False on
+            padding.
+    """
+    first = [cls_id, *tokens_a, sep_id]  # segment 0
+    second = [*tokens_b, sep_id]  # segment 1
+    n = len(first) + len(second)  # the real length
+    ids = np.full(T, pad_id, dtype=np.int64)  # (T,)
+    ids[:n] = first + second
+    segment_ids = np.zeros(T, dtype=np.int64)  # (T,)
+    segment_ids[len(first) : n] = 1
+    attention_mask = np.arange(T) < n  # (T,) bool
+    return ids, segment_ids, attention_mask
+
+
+def mask_tokens(
+    ids: np.ndarray,
+    special_ids: list[int],
+    mask_id: int,
+    vocab_size: int,
+    seed: int,
+    rate: float = 0.15,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Masked-LM corruption: choose each ordinary token with probability `rate`; of the
+    chosen, 80% become [MASK], 10% a random token, 10% stay as they are.
+
+    ids: (B, T) int, token ids (padding and [CLS]/[SEP] included).
+    special_ids: ids that are never chosen: [CLS], [SEP], [PAD] (and [MASK]).
+    mask_id: the id of [MASK].
+    vocab_size: V; a random replacement is uniform over [0, V).
+    seed: seeds np.random.default_rng; the same seed gives the same result.
+    rate: the probability of choosing each ordinary token (default 0.15), independently.
+    Returns (corrupted, chosen): corrupted: (B, T) int64, the ids the model reads;
+        chosen: (B, T) bool, True at the positions the MLM loss predicts (the original
+        ids there are the labels). Where chosen is False, corrupted equals ids.
+    """
+    rng = np.random.default_rng(seed)
+    ordinary = ~np.isin(ids, special_ids)  # (B, T): specials and padding are never chosen
+    chosen = ordinary & (rng.random(ids.shape) < rate)  # (B, T)
+    u = rng.random(ids.shape)  # (B, T): which of the three fates
+    to_mask = chosen & (u < 0.8)
+    to_random = chosen & (u >= 0.8) & (u < 0.9)  # the last 10% stay unchanged
+    random_ids = rng.integers(0, vocab_size, size=ids.shape)  # (B, T)
+    corrupted = np.where(to_mask, mask_id, np.where(to_random, random_ids, ids))
+    return corrupted.astype(np.int64), chosen
+
+
+def mlm_loss(
+    logits: np.ndarray, labels: np.ndarray, chosen: np.ndarray
+) -> tuple[float, np.ndarray]:
+    """The masked-LM loss: mean cross-entropy of softmax(logits) against the labels, over
+    the chosen positions only.
+
+    logits: (B, T, V) the model's scores at every position, any size (±1e4 included).
+    labels: (B, T) int, the original ids (read only where chosen).
+    chosen: (B, T) bool, the positions to predict (mask_tokens' second result).
+    Returns (loss, dlogits): loss is a Python float, the mean over the M = chosen.sum()
+        positions (0.0 when M = 0); dlogits: (B, T, V) float64, d loss / d logits, zero at
+        the positions not chosen.
+    """
+    z = np.asarray(logits, dtype=float)  # (B, T, V)
+    z = z - z.max(axis=-1, keepdims=True)  # stable: the largest logit becomes 0
+    log_probs = z - np.log(np.exp(z).sum(axis=-1, keepdims=True))  # (B, T, V)
+    picked = np.take_along_axis(log_probs, labels[..., None], axis=-1)[..., 0]  # (B, T)
+    M = max(int(chosen.sum()), 1)  # no chosen positions: loss 0, gradient 0
+    loss = -np.sum(picked[chosen]) / M
+    onehot = labels[..., None] == np.arange(z.shape[-1])  # (B, T, V)
+    dlogits = (np.exp(log_probs) - onehot) * chosen[..., None] / M  # zero where not chosen
+    return float(loss), dlogits
+
+
+def cls_logits(h: np.ndarray, W: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """A classification head on [CLS]: the encoder's output at position 0, times W, plus b.
+
+    h: (B, T, C) the encoder's output; position 0 holds [CLS].
+    W: (C, V) weights, V classes (2 for next-sentence prediction: 0 is next, 1 is random).
+    b: (V,) bias.
+    Returns logits: (B, V) float64.
+    """
+    cls = h[:, 0, :]  # (B, C): [CLS] sums up the whole pair
+    return np.asarray(cls @ W + b, dtype=float)  # (B, V)
