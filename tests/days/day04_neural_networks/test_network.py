@@ -15,8 +15,6 @@ import numpy as np
 import pytest
 
 from checker.core.testing import (
-    ATOL,
-    RTOL,
     assert_array,
     assert_close,
     assert_fast_enough,
@@ -24,6 +22,7 @@ from checker.core.testing import (
     assert_inputs_unchanged,
     assert_not_mistake,
     assert_scalar,
+    assert_tuple,
     implementation,
     msg,
     num,
@@ -37,26 +36,6 @@ TRAIN_ATOL = 1e-9
 
 
 # ---------------------------------------------------------------- shared helpers
-
-
-def returned(result, count, what, names):
-    """`result` is a tuple of `count` values, as the docstring promises."""
-    assert isinstance(result, tuple) and len(result) == count, msg(
-        en=f"{what} should return a tuple {names}, got {type(result).__name__}"
-        + (f" of length {len(result)}" if isinstance(result, tuple | list) else ""),
-        ja=f"{what} はタプル {names} を返すはずですが、{type(result).__name__}"
-        + (f"(長さ {len(result)})" if isinstance(result, tuple | list) else "")
-        + " でした",
-    )
-    return result
-
-
-def refute(actual, mistaken, correct, message, rtol=RTOL, atol=ATOL):
-    """Name a mistake when `actual` is what it computes (within rtol, atol), unless here the
-    mistake happens to give the correct value too (then there is nothing to tell apart)."""
-    same_shape = np.shape(mistaken) == np.shape(correct)
-    if not (same_shape and np.allclose(mistaken, correct, rtol=max(rtol, 1e-6), atol=atol)):
-        assert_not_mistake(actual, mistaken, message, rtol=rtol, atol=atol)
 
 
 def mlp_shapes(D, F, V):
@@ -86,11 +65,11 @@ def flat(params):
 
 
 def forward(x, W, b):
-    return returned(network.dense_forward(x, W, b), 2, "dense_forward", "(out, cache)")
+    return assert_tuple(network.dense_forward(x, W, b), 2, "dense_forward", "(out, cache)")
 
 
 def backward(dout, cache):
-    return returned(network.dense_backward(dout, cache), 3, "dense_backward", "(dx, dW, db)")
+    return assert_tuple(network.dense_backward(dout, cache), 3, "dense_backward", "(dx, dW, db)")
 
 
 def dense_case(rng, N=4, D_in=3, D_out=5):
@@ -114,16 +93,16 @@ def check_dense_backward(grads, x, W, dout):
     """(dx, dW, db) from dense_backward(dout, cache of dense_forward(x, W, b))."""
     dx, dW, db = grads
     expected = {"dx": dout @ W.T, "dW": x.T @ dout, "db": dout.sum(axis=0)}
-    refute(
+    assert_not_mistake(
         dW,
         expected["dW"].T,
-        expected["dW"],
         msg(
             en="dW is transposed: it must have W's shape (D_in, D_out), which x.T @ dout gives "
             "(dout.T @ x gives (D_out, D_in))",
             ja="dW が転置されています。dW は W と同じ形 (D_in, D_out) で、x.T @ dout で求まります"
             "(dout.T @ x だと (D_out, D_in) になります)",
         ),
+        correct=expected["dW"],
     )
     for name, value in zip(expected, (dx, dW, db), strict=True):
         assert_array(
@@ -132,16 +111,16 @@ def check_dense_backward(grads, x, W, dout):
             msg(en=f"dense_backward's {name}", ja=f"dense_backward の {name}"),
         )
     if len(x) > 1:
-        refute(
+        assert_not_mistake(
             db,
             dout.mean(axis=0),
-            expected["db"],
             msg(
                 en="db is dout averaged over the rows; b was added to every row, so its "
                 "gradient is the sum over the rows: dout.sum(axis=0)",
                 ja="db が dout の行方向の平均になっています。b はすべての行に足されたので、"
                 "勾配は行方向の和 dout.sum(axis=0) です",
             ),
+            correct=expected["db"],
         )
     formulas = {"dx": "dout @ W.T", "dW": "x.T @ dout", "db": "dout.sum(axis=0)"}
     for name, value in zip(expected, (dx, dW, db), strict=True):
@@ -158,10 +137,10 @@ def test_dense_layer_on_a_random_batch(rng):
     """Inputs come back unchanged; then types, the named mistakes and the values."""
     x, W, b, dout = dense_case(rng)
     result = assert_inputs_unchanged(network.dense_forward, x, W, b)
-    out, cache = returned(result, 2, "dense_forward", "(out, cache)")
+    out, cache = assert_tuple(result, 2, "dense_forward", "(out, cache)")
     check_dense_forward(out, x, W, b)
     grads = assert_inputs_unchanged(network.dense_backward, dout, cache)
-    check_dense_backward(returned(grads, 3, "dense_backward", "(dx, dW, db)"), x, W, dout)
+    check_dense_backward(assert_tuple(grads, 3, "dense_backward", "(dx, dW, db)"), x, W, dout)
 
 
 @pytest.mark.task("4.1")
@@ -343,10 +322,9 @@ def check_weights(W, fan_in, fan_out, scheme):
     assert_array(W, (fan_in, fan_out), msg(en="init_weights' W", ja="init_weights の W"))
     var, want = float(np.mean(W**2)), VARIANCE[scheme](fan_in, fan_out)  # the mean is 0
     if abs(want - 1) > 0.1:  # variance and variance ** 2 differ
-        refute(
+        assert_not_mistake(
             var,
             want**2,
-            want,
             msg(
                 en=f"the {scheme} weights' variance is {num(var)}, the square of {num(want)}: "
                 "the draws were multiplied by the variance; multiply standard normal draws by "
@@ -355,20 +333,21 @@ def check_weights(W, fan_in, fan_out, scheme):
                 "分散そのものを掛けています。標準正規分布の乱数に掛けるのは標準偏差 "
                 "np.sqrt(分散) です",
             ),
+            correct=want,
             rtol=VAR_RTOL,
             atol=0.0,
         )
     if scheme == "he" and abs(fan_in / fan_out - 1) > 0.1:
-        refute(
+        assert_not_mistake(
             var,
             2 / fan_out,
-            want,
             msg(
                 en=f"the He weights' variance is {num(var)} = 2 / fan_out; He uses fan_in "
                 f"only: 2 / fan_in = {num(want)}",
                 ja=f"He の重みの分散が {num(var)} = 2 / fan_out になっています。He は fan_in "
                 f"だけで決まり、2 / fan_in = {num(want)} です",
             ),
+            correct=want,
             rtol=VAR_RTOL,
             atol=0.0,
         )
@@ -559,7 +538,7 @@ def mlp_grads(params, X, y, relu_backward=True):
 
 def check_mlp(result, params, X, y):
     """(loss, grads) = mlp_loss_and_grads(params, X, y): types, the named mistakes, values."""
-    loss, grads = returned(result, 2, "mlp_loss_and_grads", "(loss, grads)")
+    loss, grads = assert_tuple(result, 2, "mlp_loss_and_grads", "(loss, grads)")
     assert_scalar(loss, msg(en="mlp_loss_and_grads' loss", ja="mlp_loss_and_grads の loss"))
     check_params(grads, {k: v.shape for k, v in params.items()}, "mlp_loss_and_grads", "grads")
     X = np.asarray(X, dtype=float)
@@ -570,10 +549,9 @@ def check_mlp(result, params, X, y):
         ja=f"損失が {num(loss)} です。自作の softmax があふれています(大きなロジットの exp は "
         "inf)。行の最大値を引いてくれる 2日目の cross_entropy_with_logits を使いましょう",
     )
-    refute(
+    assert_not_mistake(
         loss,
         mlp_loss(params, X, y, relu=False),
-        expected_loss,
         msg(
             en="the loss is that of a network without ReLU: the second layer must get "
             "h = relu(h_pre), not h_pre (without the activation function two dense layers "
@@ -581,31 +559,32 @@ def check_mlp(result, params, X, y):
             ja="損失が ReLU のないネットワークのものになっています。2 層目に渡すのは h_pre ではなく "
             "h = relu(h_pre) です(活性化関数がなければ 2 つの全結合層は 1 つの線形層と同じです)",
         ),
+        correct=expected_loss,
     )
     for key in PARAM_KEYS:
-        refute(
+        assert_not_mistake(
             grads[key],
             expected[key] / len(X),
-            expected[key],
             msg(
                 en=f"grads[{key!r}] is divided by N twice: the dlogits of "
                 "cross_entropy_with_logits already holds the mean's 1/N",
                 ja=f"grads[{key!r}] が N で 2 回割られています。cross_entropy_with_logits の "
                 "dlogits にはすでに平均の 1/N が入っています",
             ),
+            correct=expected[key],
         )
     leaky = mlp_grads(params, X, y, relu_backward=False)
     for key in ("W1", "b1"):
-        refute(
+        assert_not_mistake(
             grads[key],
             leaky[key],
-            expected[key],
             msg(
                 en=f"grads[{key!r}] lets the gradient through hidden units that ReLU switched "
                 "off: multiply by relu_grad(h_pre) (dh_pre = dh * relu_grad(h_pre))",
                 ja=f"grads[{key!r}] で、ReLU が 0 にした隠れユニットにも勾配が流れています。"
                 "relu_grad(h_pre) を掛けましょう (dh_pre = dh * relu_grad(h_pre))",
             ),
+            correct=expected[key],
         )
     assert_close(
         loss,
@@ -682,7 +661,7 @@ def test_mlp_readme_worked_example():
         "W2": [[-s, s], [0.0, 0.0]],  # h.T @ dlogits
         "b2": [-s, s],
     }
-    loss, grads = returned(
+    loss, grads = assert_tuple(
         network.mlp_loss_and_grads(params, X, y), 2, "mlp_loss_and_grads", "(loss, grads)"
     )
     assert_close(
@@ -706,7 +685,7 @@ def test_mlp_with_zero_weights_hand_worked():
     # all logits are 0: softmax = [1/2, 1/2] in every row, loss = -log(1/2) = log 2
     # db2 = sum over rows of (softmax - onehot) / 4 = ([2, 2] - [3, 1]) / 4 = [-1/4, 1/4]
     # h = relu(0) = 0, so dW2 = h.T @ dlogits = 0; W2 = 0, so nothing reaches W1 or b1
-    loss, grads = returned(
+    loss, grads = assert_tuple(
         network.mlp_loss_and_grads(params, X, y), 2, "mlp_loss_and_grads", "(loss, grads)"
     )
     assert_close(
@@ -808,16 +787,16 @@ def check_sgd_step(new, params, grads, lr):
     check_params(new, {k: np.shape(v) for k, v in params.items()}, "sgd_step", "new")
     for key in params:
         expected = params[key] - lr * grads[key]
-        refute(
+        assert_not_mistake(
             new[key],
             params[key] + lr * grads[key],
-            expected,
             msg(
                 en=f"sgd_step added lr * grads[{key!r}]: the gradient points uphill, so step "
                 "against it, params - lr * grads",
                 ja=f"sgd_step が lr * grads[{key!r}] を足しています。勾配は上り坂の向きなので、"
                 "逆向きに params - lr * grads と進みます",
             ),
+            correct=expected,
         )
         assert_close(new[key], expected, f"new[{key!r}]")
         assert not np.shares_memory(new[key], params[key]), msg(
@@ -966,10 +945,9 @@ def check_initialisation(start, D, F, V, seed, y):
         ("W2", "xavier", (F, V), seed + 1),
     ):
         expected = network.init_weights(*fans, scheme, key_seed)
-        refute(
+        assert_not_mistake(
             start[key],
             np.zeros(fans),
-            expected,
             msg(
                 en=f"{key} starts at zeros: then every hidden unit gets the same gradient and "
                 f"they never become different. Use init_weights({fans[0]}, {fans[1]}, "
@@ -978,17 +956,18 @@ def check_initialisation(start, D, F, V, seed, y):
                 f"いつまでも同じままです。init_weights({fans[0]}, {fans[1]}, {scheme!r}, ...) を"
                 "使いましょう",
             ),
+            correct=expected,
         )
-        refute(
+        assert_not_mistake(
             start[key],
             network.init_weights(*fans, scheme, 0),
-            expected,
             msg(
                 en=f"with seed={seed}, {key} is the seed-0 initialisation: pass the seed on to "
                 "init_weights, so the seed chooses the parameters",
                 ja=f"seed={seed} なのに {key} が seed 0 の初期値になっています。seed を "
                 "init_weights に渡しましょう",
             ),
+            correct=expected,
         )
         seed_name = "seed" if key == "W1" else "seed + 1"
         assert_close(
@@ -1017,10 +996,9 @@ def check_training(params, X, y, *, hidden, lr, steps, seed):
     check_initialisation(start, D, hidden, V, seed, y)
     check_params(params, mlp_shapes(D, hidden, V), "train_mlp")
     expected = gradient_descent(X, y, start, lr, steps)
-    refute(
+    assert_not_mistake(
         flat(params),
         flat(start),
-        flat(expected),
         msg(
             en=f"after {steps} steps train_mlp returned its initialisation: it never learned. "
             "sgd_step returns new parameters and leaves its argument alone, so keep them: "
@@ -1029,6 +1007,7 @@ def check_training(params, X, y, *, hidden, lr, steps, seed):
             "sgd_step は引数を変えずに新しいパラメータを返すので、"
             "params = sgd_step(params, grads, lr) と受け取りましょう",
         ),
+        correct=flat(expected),
     )
     for key in PARAM_KEYS:
         assert_close(

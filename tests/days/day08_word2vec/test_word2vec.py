@@ -23,6 +23,7 @@ from checker.core.testing import (
     assert_inputs_unchanged,
     assert_not_mistake,
     assert_scalar,
+    assert_tuple,
     implementation,
     msg,
     num,
@@ -48,15 +49,6 @@ def named(actual, mistaken, correct, message):
 def code(text):
     """A code expression as the `what` of a message: it reads the same in both languages."""
     return msg(en=text, ja=text)
-
-
-def returned(result, count, what, names):
-    """`result` is a tuple of `count` values, as the docstring promises."""
-    assert isinstance(result, tuple) and len(result) == count, msg(
-        en=f"{what} should return a tuple {names}, got {type(result).__name__}",
-        ja=f"{what} はタプル {names} を返すはずですが、{type(result).__name__} でした",
-    )
-    return result
 
 
 def assert_ids(actual, expected, what):
@@ -535,7 +527,7 @@ SGNS_MISTAKES = {
 
 
 def check_sgns(result, W_in, W_out, centers, contexts, negatives):
-    loss, dW_in, dW_out = returned(result, 3, "sgns_loss_and_grads", "(loss, dW_in, dW_out)")
+    loss, dW_in, dW_out = assert_tuple(result, 3, "sgns_loss_and_grads", "(loss, dW_in, dW_out)")
     right = naive_sgns(W_in, W_out, centers, contexts, negatives)
     mistaken = {
         "duplicates": (None, *lost_duplicates(W_in, W_out, centers, contexts, negatives)),
@@ -579,7 +571,7 @@ def test_sgns_leaves_its_inputs_alone(rng):
 def test_sgns_returns_a_float_and_two_float64_matrices(rng):
     W_in, W_out, centers, contexts, negatives = sgns_data(rng, V=6, C=4)
     result = w2v.sgns_loss_and_grads(W_in, W_out, centers, contexts, negatives)
-    loss, dW_in, dW_out = returned(result, 3, "sgns_loss_and_grads", "(loss, dW_in, dW_out)")
+    loss, dW_in, dW_out = assert_tuple(result, 3, "sgns_loss_and_grads", "(loss, dW_in, dW_out)")
     assert_scalar(loss, msg(en="the SGNS loss", ja="SGNS の損失"))
     assert_array(dW_in, (6, 4), "dW_in")
     assert_array(dW_out, (6, 4), "dW_out")
@@ -708,7 +700,7 @@ TRAIN_MISTAKES = {
 
 def check_train(result, tokens, V, C, window, K, lr, epochs, batch_size, seed):
     args = (tokens, V, C, window, K, lr, epochs, batch_size, seed)
-    W_in, W_out = returned(result, 2, "train_word2vec", "(W_in, W_out)")
+    W_in, W_out = assert_tuple(result, 2, "train_word2vec", "(W_in, W_out)")
     right = naive_train(*args)
     for key, message in TRAIN_MISTAKES.items():
         wrong = naive_train(*args, mistake=key)
@@ -747,7 +739,7 @@ def test_train_word2vec_leaves_the_tokens_alone(rng):
 def test_train_word2vec_returns_two_float64_matrices(rng):
     tokens = rng.integers(0, 5, size=15)
     result = w2v.train_word2vec(tokens, 7, C=3, epochs=1, batch_size=16)  # words 5, 6 unseen
-    W_in, W_out = returned(result, 2, "train_word2vec", "(W_in, W_out)")
+    W_in, W_out = assert_tuple(result, 2, "train_word2vec", "(W_in, W_out)")
     assert_array(W_in, (7, 3), "W_in")
     assert_array(W_out, (7, 3), "W_out")
 

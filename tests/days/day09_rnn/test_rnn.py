@@ -20,14 +20,13 @@ import numpy as np
 import pytest
 
 from checker.core.testing import (
-    ATOL,
-    RTOL,
     assert_array,
     assert_close,
     assert_grad_close,
     assert_inputs_unchanged,
     assert_not_mistake,
     assert_scalar,
+    assert_tuple,
     implementation,
     msg,
     num,
@@ -43,26 +42,6 @@ TRAIN_ATOL = 1e-9
 
 
 # ================================================================ shared helpers
-
-
-def returned(result, count, what, names):
-    """`result` is a tuple of `count` values, as the docstring promises."""
-    assert isinstance(result, tuple) and len(result) == count, msg(
-        en=f"{what} should return a tuple {names}, got {type(result).__name__}"
-        + (f" of length {len(result)}" if isinstance(result, tuple | list) else ""),
-        ja=f"{what} はタプル {names} を返すはずですが、{type(result).__name__}"
-        + (f"(長さ {len(result)})" if isinstance(result, tuple | list) else "")
-        + " でした",
-    )
-    return result
-
-
-def refute(actual, mistaken, correct, message, rtol=RTOL, atol=ATOL):
-    """Name a mistake when `actual` is what it computes, unless here the mistake happens to
-    give the correct value too (then there is nothing to tell apart)."""
-    same_shape = np.shape(mistaken) == np.shape(correct)
-    if not (same_shape and np.allclose(mistaken, correct, rtol=max(rtol, 1e-6), atol=atol)):
-        assert_not_mistake(actual, mistaken, message, rtol=rtol, atol=atol)
 
 
 def rnn_case(rng, B=3, T=4, D=5, H=4, scale=1.0):
@@ -135,12 +114,14 @@ def check_grads(grads, expected, names, what):
 
 
 def step_forward(x, h_prev, Wx, Wh, b):
-    return returned(rnn.rnn_step_forward(x, h_prev, Wx, Wh, b), 2, "rnn_step_forward", "(h, cache)")
+    return assert_tuple(
+        rnn.rnn_step_forward(x, h_prev, Wx, Wh, b), 2, "rnn_step_forward", "(h, cache)"
+    )
 
 
 def step_backward(dh, cache):
     result = rnn.rnn_step_backward(dh, cache)
-    return returned(result, 5, "rnn_step_backward", "(dx, dh_prev, dWx, dWh, db)")
+    return assert_tuple(result, 5, "rnn_step_backward", "(dx, dh_prev, dWx, dWh, db)")
 
 
 def step_case(rng, B=3, D=5, H=4):
@@ -151,16 +132,16 @@ def step_case(rng, B=3, D=5, H=4):
 def check_step_forward(h, x, h_prev, Wx, Wh, b):
     assert_array(h, (len(x), Wh.shape[0]), "h")
     a = x @ Wx + h_prev @ Wh + b
-    refute(
+    assert_not_mistake(
         h,
         a,
-        np.tanh(a),
         msg(
             en="h is the pre-activation x @ Wx + h_prev @ Wh + b itself: the step forgot tanh, "
             "so nothing keeps the hidden state in (-1, 1). h = np.tanh(x @ Wx + h_prev @ Wh + b)",
             ja="h が活性化前の値 x @ Wx + h_prev @ Wh + b のままです。tanh を忘れているので、"
             "隠れ状態が (-1, 1) に収まりません。h = np.tanh(x @ Wx + h_prev @ Wh + b) です",
         ),
+        correct=np.tanh(a),
     )
     assert_close(
         h,
@@ -175,10 +156,9 @@ def check_step_backward(grads, dh, x, h_prev, Wx, Wh, b):
     for name, value, want in zip(GRAD_NAMES, grads, right, strict=True):
         assert_array(value, want.shape, name)
     dx, dh_prev, dWx, dWh, db = grads
-    refute(
+    assert_not_mistake(
         dh_prev,
         plain_step_backward(dh, x, h_prev, h, Wx, Wh, through_tanh=False)[1],
-        right[1],
         msg(
             en="the gradients skip tanh's derivative: dh went straight into the products. "
             "First da = dh * (1 - h**2) (tanh'(a) = 1 - tanh(a)**2, and tanh(a) is h), then "
@@ -187,28 +167,29 @@ def check_step_backward(grads, dh, x, h_prev, Wx, Wh, b):
             "da = dh * (1 - h**2)(tanh'(a) = 1 - tanh(a)**2 で、tanh(a) は h そのもの)、"
             "それから dh_prev = da @ Wh.T などを求めます",
         ),
+        correct=right[1],
     )
-    refute(
+    assert_not_mistake(
         dh_prev,
         plain_step_backward(dh, x, h_prev, h, Wx, Wh, tanh_of=h_prev)[1],
-        right[1],
         msg(
             en="tanh's derivative was taken at h_prev: 1 - h_prev**2. The tanh that this step "
             "applied produced h, so its derivative is 1 - h**2, with the new h",
             ja="tanh の微分を h_prev で計算しています (1 - h_prev**2)。このステップの tanh が"
             "出力したのは h なので、微分は新しい h を使って 1 - h**2 です",
         ),
+        correct=right[1],
     )
-    refute(
+    assert_not_mistake(
         dWh,
         h.T @ (dh * (1 - h**2)),
-        right[3],
         msg(
             en="dWh was computed from the new h: h.T @ da. Wh multiplied h_prev in this step "
             "(a = x @ Wx + h_prev @ Wh + b), so dWh = h_prev.T @ da",
             ja="dWh を新しい h から h.T @ da で計算しています。このステップで Wh が掛かったのは "
             "h_prev です (a = x @ Wx + h_prev @ Wh + b)。dWh = h_prev.T @ da です",
         ),
+        correct=right[3],
     )
     formulas = {
         "dx": "da @ Wx.T",
@@ -233,10 +214,10 @@ def check_step_backward(grads, dh, x, h_prev, Wx, Wh, b):
 def test_step_leaves_its_inputs_unchanged(rng):
     x, h_prev, Wx, Wh, b, dh = step_case(rng)
     result = assert_inputs_unchanged(rnn.rnn_step_forward, x, h_prev, Wx, Wh, b)
-    h, cache = returned(result, 2, "rnn_step_forward", "(h, cache)")
+    h, cache = assert_tuple(result, 2, "rnn_step_forward", "(h, cache)")
     check_step_forward(h, x, h_prev, Wx, Wh, b)
     grads = assert_inputs_unchanged(rnn.rnn_step_backward, dh, cache)
-    grads = returned(grads, 5, "rnn_step_backward", "(dx, dh_prev, dWx, dWh, db)")
+    grads = assert_tuple(grads, 5, "rnn_step_backward", "(dx, dh_prev, dWx, dWh, db)")
     check_step_backward(grads, dh, x, h_prev, Wx, Wh, b)
 
 
@@ -317,22 +298,21 @@ def test_step_hand_worked():
 
 
 def seq_forward(x, h0, Wx, Wh, b):
-    return returned(rnn.rnn_forward(x, h0, Wx, Wh, b), 2, "rnn_forward", "(hs, cache)")
+    return assert_tuple(rnn.rnn_forward(x, h0, Wx, Wh, b), 2, "rnn_forward", "(hs, cache)")
 
 
 def seq_backward(dhs, cache):
     result = rnn.rnn_backward(dhs, cache)
-    return returned(result, 5, "rnn_backward", "(dx, dh0, dWx, dWh, db)")
+    return assert_tuple(result, 5, "rnn_backward", "(dx, dh0, dWx, dWh, db)")
 
 
 def check_seq_forward(hs, x, h0, Wx, Wh, b):
     B, T, _ = x.shape
     assert_array(hs, (B, T, h0.shape[1]), "hs")
     right = plain_forward(x, h0, Wx, Wh, b)
-    refute(
+    assert_not_mistake(
         hs,
         np.tanh(x @ Wx + h0[:, None] @ Wh + b),
-        right,
         msg(
             en="every step started from h0: each step must start from the hidden state the "
             "step before returned (h = rnn_step_forward(x[:, t], h, ...)), or the RNN has "
@@ -341,6 +321,7 @@ def check_seq_forward(hs, x, h0, Wx, Wh, b):
             "隠れ状態から始めます (h = rnn_step_forward(x[:, t], h, ...))。そうしないと RNN に"
             "記憶がありません",
         ),
+        correct=right,
     )
     assert_close(
         hs,
@@ -357,10 +338,9 @@ def check_bptt(grads, dhs, x, h0, Wx, Wh, b):
     for name, value, want in zip(SEQ_GRAD_NAMES, grads, right, strict=True):
         assert_array(value, want.shape, name)
     dx, dh0, dWx, dWh, db = grads
-    refute(
+    assert_not_mistake(
         dx,
         plain_bptt(dhs, x, h0, Wx, Wh, b, carry=False)[0],
-        right[0],
         msg(
             en="each step's gradient ignores what the later steps send back: step t's h "
             "reaches the loss directly (dhs[:, t]) and through step t + 1, so call "
@@ -369,22 +349,22 @@ def check_bptt(grads, dhs, x, h0, Wx, Wh, b):
             "h は直接 (dhs[:, t]) とステップ t + 1 を通っての 2 つの道で損失に届くので、"
             "rnn_step_backward には dhs[:, t] + dh_prev(ステップ t + 1 の dh_prev)を渡します",
         ),
+        correct=right[0],
     )
-    refute(
+    assert_not_mistake(
         dx,
         plain_bptt(dhs, x, h0, Wx, Wh, b, local=False)[0],
-        right[0],
         msg(
             en="only the last step's dhs entered BPTT: the loss reads every step's hidden "
             "state, so add dhs[:, t] at every step t, not only at t = T - 1",
             ja="BPTT に入っているのが最後のステップの dhs だけです。損失はすべてのステップの"
             "隠れ状態を読むので、t = T - 1 だけでなく、すべての t で dhs[:, t] を足します",
         ),
+        correct=right[0],
     )
-    refute(
+    assert_not_mistake(
         dWh,
         plain_bptt(dhs, x, h0, Wx, Wh, b, accumulate=False)[3],
-        right[3],
         msg(
             en="dWx, dWh and db hold one step's gradients, not their sum: every step uses the "
             "same weights, so their gradients add up over all T steps (dWh = dWh + dWh_t)",
@@ -392,6 +372,7 @@ def check_bptt(grads, dhs, x, h0, Wx, Wh, b):
             "すべてのステップが同じ重みを使うので、勾配は T ステップ分を足し合わせます "
             "(dWh = dWh + dWh_t)",
         ),
+        correct=right[3],
     )
     for name, value, want in zip(SEQ_GRAD_NAMES, grads, right, strict=True):
         assert_close(
@@ -412,10 +393,10 @@ def test_sequence_leaves_its_inputs_unchanged(rng):
     x, h0, Wx, Wh, b = rnn_case(rng)
     dhs = rng.standard_normal((3, 4, 4))
     result = assert_inputs_unchanged(rnn.rnn_forward, x, h0, Wx, Wh, b)
-    hs, cache = returned(result, 2, "rnn_forward", "(hs, cache)")
+    hs, cache = assert_tuple(result, 2, "rnn_forward", "(hs, cache)")
     check_seq_forward(hs, x, h0, Wx, Wh, b)
     grads = assert_inputs_unchanged(rnn.rnn_backward, dhs, cache)
-    grads = returned(grads, 5, "rnn_backward", "(dx, dh0, dWx, dWh, db)")
+    grads = assert_tuple(grads, 5, "rnn_backward", "(dx, dh0, dWx, dWh, db)")
     check_bptt(grads, dhs, x, h0, Wx, Wh, b)
 
 
@@ -518,7 +499,7 @@ def test_bptt_hand_worked():
 
 
 def clip(grads, max_norm):
-    return returned(rnn.clip_grad_norm(grads, max_norm), 2, "clip_grad_norm", "(clipped, norm)")
+    return assert_tuple(rnn.clip_grad_norm(grads, max_norm), 2, "clip_grad_norm", "(clipped, norm)")
 
 
 def grads_case(rng, size):
@@ -548,10 +529,9 @@ def check_clip(result, grads, max_norm):
     per_array = {
         k: g * min(1.0, max_norm / max(np.linalg.norm(g), 1e-300)) for k, g in grads.items()
     }
-    refute(
+    assert_not_mistake(
         np.concatenate([clipped[k].ravel() for k in grads]),
         np.concatenate([per_array[k].ravel() for k in grads]),
-        flat * scale,
         msg(
             en="each array was clipped by its own norm, which changes the direction of the "
             "whole gradient: compute one global norm over every entry of every array, and "
@@ -559,12 +539,12 @@ def check_clip(result, grads, max_norm):
             ja="配列ごとに自分のノルムでクリップしていて、勾配全体の向きが変わってしまいます。"
             "すべての配列の全要素からノルムをひとつ求め、すべての配列に同じ係数を掛けましょう",
         ),
+        correct=flat * scale,
     )
     if total > 0:
-        refute(
+        assert_not_mistake(
             np.concatenate([clipped[k].ravel() for k in grads]),
             flat * (max_norm / total),
-            flat * scale,
             msg(
                 en=f"gradients of norm {num(total)}, below max_norm = {num(max_norm)}, were "
                 "scaled up to max_norm: clipping only ever shrinks. Scale only when the norm "
@@ -573,11 +553,11 @@ def check_clip(result, grads, max_norm):
                 "max_norm まで拡大されています。クリッピングは縮めるだけです。ノルムが max_norm "
                 "を超えるときだけ縮めましょう",
             ),
+            correct=flat * scale,
         )
-    refute(
+    assert_not_mistake(
         norm,
         min(total, max_norm),
-        total,
         msg(
             en=f"norm is {num(norm)}, the norm after clipping: return the global norm before "
             f"clipping, {num(total)} (what torch.nn.utils.clip_grad_norm_ returns too), so a "
@@ -586,6 +566,7 @@ def check_clip(result, grads, max_norm):
             f"する前の大域ノルム {num(total)} です(torch.nn.utils.clip_grad_norm_ と同じ)。"
             "学習ループが本当の勾配の大きさを見られるようにするためです",
         ),
+        correct=total,
     )
     assert_close(
         norm,
@@ -612,7 +593,7 @@ def check_clip(result, grads, max_norm):
 def test_clipping_leaves_its_inputs_unchanged(rng, size):
     grads = grads_case(rng, size)
     result = assert_inputs_unchanged(rnn.clip_grad_norm, grads, 1.0)
-    check_clip(returned(result, 2, "clip_grad_norm", "(clipped, norm)"), grads, 1.0)
+    check_clip(assert_tuple(result, 2, "clip_grad_norm", "(clipped, norm)"), grads, 1.0)
     clipped, _ = result
     for k, g in grads.items():
         assert not np.shares_memory(clipped[k], g), msg(
@@ -715,10 +696,9 @@ def check_norms(norms, x, h0, Wx, Wh, b):
     T = x.shape[1]
     assert_array(norms, (T,), "norms")
     right = jacobian_norms(x, h0, Wx, Wh, b)
-    refute(
+    assert_not_mistake(
         norms,
         jacobian_norms(x, h0, Wx, Wh, b, cumulative=True),
-        right,
         msg(
             en="norms[t] includes the gradients from steps 0 to t: dhs was 1 at every step up "
             "to t. Set dhs[:, t] = 1 at step t only (the rest zeros), so norms[t] shows the "
@@ -727,17 +707,18 @@ def check_norms(norms, x, h0, Wx, Wh, b):
             "ステップで 1 になっています。ステップ t だけ dhs[:, t] = 1(残りは 0)にすれば、"
             "norms[t] が t + 1 ステップ伝わった勾配を表します",
         ),
+        correct=right,
     )
-    refute(
+    assert_not_mistake(
         norms,
         right[::-1],
-        right,
         msg(
             en="norms is reversed: norms[t] belongs to the loss at step t, hs[:, t].sum(), the "
             "gradient that travelled back t + 1 steps; norms[0] is the shortest trip",
             ja="norms が逆順になっています。norms[t] はステップ t の損失 hs[:, t].sum() の勾配で、"
             "t + 1 ステップ戻ってきたものです。norms[0] がいちばん短い道のりです",
         ),
+        correct=right,
     )
     assert_close(
         norms,
@@ -897,10 +878,9 @@ def check_training(params, x, y, hidden, lr, steps, max_norm, seed):
         return np.concatenate([p[k].ravel() for k in PARAM_KEYS])
 
     if steps <= 10:  # the mistakes are named on short runs (long unclipped ones diverge)
-        refute(
+        assert_not_mistake(
             got,
             flat(plain_training(x, y, hidden, lr, steps, max_norm, seed, clipping=False)),
-            flat(right),
             msg(
                 en=f"the parameters are what gradient descent without clipping gives: pass the "
                 f"gradients through clip_grad_norm(grads, max_norm) (max_norm = {num(max_norm)}) "
@@ -908,21 +888,22 @@ def check_training(params, x, y, hidden, lr, steps, max_norm, seed):
                 ja=f"パラメータがクリッピングなしの勾配降下法の結果になっています。更新の前に毎回 "
                 f"clip_grad_norm(grads, max_norm)(max_norm = {num(max_norm)})を通しましょう",
             ),
-            TRAIN_RTOL,
-            TRAIN_ATOL,
+            correct=flat(right),
+            rtol=TRAIN_RTOL,
+            atol=TRAIN_ATOL,
         )
-        refute(
+        assert_not_mistake(
             got,
             flat(plain_training(x, y, hidden, lr, steps, max_norm, seed, denominator=len(x))),
-            flat(right),
             msg(
                 en="the loss was averaged over the batch only: it is the mean over all B * T * K "
                 "entries, so d loss / d prediction = 2 * (prediction - y) / y.size",
                 ja="損失をバッチ方向だけで平均しています。損失は B * T * K 個すべての平均なので、"
                 "d 損失 / d 予測 = 2 * (予測 - y) / y.size です",
             ),
-            TRAIN_RTOL,
-            TRAIN_ATOL,
+            correct=flat(right),
+            rtol=TRAIN_RTOL,
+            atol=TRAIN_ATOL,
         )
     for k in PARAM_KEYS:
         assert_close(

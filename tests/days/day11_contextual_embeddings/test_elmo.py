@@ -37,12 +37,6 @@ F32_ATOL = 1e-5
 # ================================================================ shared helpers
 
 
-def refute(actual, mistaken, correct, message, rtol=RTOL, atol=ATOL):
-    """Name a mistake when `actual` is what it computes, unless here the mistake happens to
-    give the correct value too (then there is nothing to tell apart)."""
-    assert_not_mistake(actual, mistaken, message, correct=correct, rtol=rtol, atol=atol)
-
-
 def real_mask(lengths, T):
     """(B, T) bool: the real positions t < lengths[b]."""
     return np.arange(T)[None, :] < np.asarray(lengths)[:, None]
@@ -152,30 +146,30 @@ def check_reverse(out, x, lengths):
         dtype=x.dtype,
     )
     expected = naive_reverse(x, lengths)
-    refute(
+    assert_not_mistake(
         out,
         x[:, ::-1],
-        expected,
         msg(
             en="reverse_padded reversed each whole row, padding included (x[:, ::-1]): the "
             "padding moved to the front. Reverse only the first lengths[b] positions of row b",
             ja="reverse_padded が行全体をパディングごと反転しています(x[:, ::-1])。パディングが"
             "先頭に来てしまいます。行 b は先頭の lengths[b] 個だけを反転しましょう",
         ),
+        correct=expected,
     )
     zeroed = np.where(
         real_mask(lengths, x.shape[1]).reshape(x.shape[:2] + (1,) * (x.ndim - 2)), expected, 0
     )
-    refute(
+    assert_not_mistake(
         out,
         zeroed,
-        expected,
         msg(
             en="reverse_padded set the padding to 0: padded positions must keep their own "
             "entries, left in place (out[b, t] = x[b, t] for t >= lengths[b])",
             ja="reverse_padded がパディングを 0 にしています。パディングの位置は元の値をその場に"
             "残します(t >= lengths[b] では out[b, t] = x[b, t])",
         ),
+        correct=expected,
     )
     assert_close(
         out,
@@ -304,7 +298,7 @@ def check_bilstm(hs, x, lengths, params):
         "fw": naive_bilstm(x, lengths, params, bw="fw"),
     }
     for name, message in mistakes.items():
-        refute(hs, mistaken[name], expected, message, rtol=rtol, atol=atol)
+        assert_not_mistake(hs, mistaken[name], message, correct=expected, rtol=rtol, atol=atol)
     assert_close(
         hs[..., :H],
         expected[..., :H],
@@ -462,10 +456,9 @@ def check_bilm(states, x, lengths, layers):
     )
     mistaken = naive_bilm(x, lengths, layers, sentence_order=True)
     for l in range(1, L + 1):
-        refute(
+        assert_not_mistake(
             states[l],
             mistaken[l],
-            expected[l],
             msg(
                 en=f"backward layer {l} read the layer below in sentence order, so it ran from "
                 "the first word to the last: the backward stack reads every layer from the end "
@@ -475,6 +468,7 @@ def check_bilm(states, x, lengths, layers):
                 "進んでいます)。後ろ向きのスタックはどの層も文末から読みます。層と層の間では"
                 "状態を逆順のまま渡し、states に入れるものだけを反転して戻しましょう",
             ),
+            correct=expected[l],
             rtol=rtol,
             atol=atol,
         )
@@ -627,7 +621,7 @@ def check_mix(out, states, w, gamma):
         ),
     ]
     for mistaken, message in mistakes:
-        refute(out, mistaken, expected, message)
+        assert_not_mistake(out, mistaken, message, correct=expected)
     assert_close(
         out,
         expected,

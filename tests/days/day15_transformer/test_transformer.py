@@ -15,8 +15,6 @@ import numpy as np
 import pytest
 
 from checker.core.testing import (
-    ATOL,
-    RTOL,
     assert_array,
     assert_close,
     assert_fast_enough,
@@ -24,6 +22,7 @@ from checker.core.testing import (
     assert_inputs_unchanged,
     assert_not_mistake,
     assert_scalar,
+    assert_tuple,
     implementation,
     msg,
     num,
@@ -33,26 +32,6 @@ transformer = implementation("day15_transformer.transformer")
 
 
 # ---------------------------------------------------------------- shared helpers
-
-
-def returned(result, count, what, names):
-    """`result` is a tuple of `count` values, as the docstring promises."""
-    assert isinstance(result, tuple) and len(result) == count, msg(
-        en=f"{what} should return a tuple {names}, got {type(result).__name__}"
-        + (f" of length {len(result)}" if isinstance(result, tuple | list) else ""),
-        ja=f"{what} はタプル {names} を返すはずですが、{type(result).__name__}"
-        + (f"(長さ {len(result)})" if isinstance(result, tuple | list) else "")
-        + " でした",
-    )
-    return result
-
-
-def refute(actual, mistaken, correct, message, rtol=RTOL, atol=ATOL):
-    """Name a mistake when `actual` is what it computes, unless here the mistake happens to
-    give the correct value too (then there is nothing to tell apart)."""
-    same_shape = np.shape(mistaken) == np.shape(correct)
-    if not (same_shape and np.allclose(mistaken, correct, rtol=max(rtol, 1e-6), atol=atol)):
-        assert_not_mistake(actual, mistaken, message, rtol=rtol, atol=atol)
 
 
 def check_grads(grads, shapes, what):
@@ -102,10 +81,9 @@ def check_pe(pe, T, C):
     pos = np.arange(T)[:, None]
     expected = naive_pe(T, C)
     if C >= 4:
-        refute(
+        assert_not_mistake(
             pe,
             pe_from(pos / 10000.0 ** (np.arange(0, C, 2) / 2 / C), C),
-            expected,
             msg(
                 en="the frequencies use i (0, 1, 2, ...) in 10000**(i / C); the paper's exponent "
                 "is 2i / C with 2i the even column index (0, 2, 4, ...): np.arange(0, C, 2) / C",
@@ -113,32 +91,33 @@ def check_pe(pe, T, C):
                 "論文の指数は 2i / C で、2i は偶数の列番号 (0, 2, 4, ...) です: "
                 "np.arange(0, C, 2) / C",
             ),
+            correct=expected,
         )
     swapped = np.zeros((T, C))
     angles = pos * frequencies(C)  # (T, ceil(C/2))
     swapped[:, 0::2], swapped[:, 1::2] = np.cos(angles), np.sin(angles[:, : C // 2])
-    refute(
+    assert_not_mistake(
         pe,
         swapped,
-        expected,
         msg(
             en="sin and cos are swapped: the even columns 2i hold sin, the odd columns 2i + 1 "
             "cos (so position 0 reads [0, 1, 0, 1, ...])",
             ja="sin と cos が入れ替わっています。偶数列 2i が sin、奇数列 2i + 1 が cos です"
             "(位置 0 は [0, 1, 0, 1, ...] になります)",
         ),
+        correct=expected,
     )
     if T >= 1:
-        refute(
+        assert_not_mistake(
             pe,
             naive_pe(T + 1, C)[1:],
-            expected,
             msg(
                 en="the positions start at 1; the first position is pos = 0, whose row is "
                 "[0, 1, 0, 1, ...]: use np.arange(T)",
                 ja="位置が 1 から始まっています。最初の位置は pos = 0 で、その行は "
                 "[0, 1, 0, 1, ...] です。np.arange(T) を使いましょう",
             ),
+            correct=expected,
         )
     assert_close(
         pe,
@@ -244,7 +223,7 @@ def test_positional_encoding_edge_sizes():
 
 
 def embed(ids, W_emb):
-    return returned(transformer.embed_tokens(ids, W_emb), 2, "embed_tokens", "(out, cache)")
+    return assert_tuple(transformer.embed_tokens(ids, W_emb), 2, "embed_tokens", "(out, cache)")
 
 
 def embedding_case(rng, B=2, T=5, V=4, C=6):
@@ -262,25 +241,25 @@ def check_embedding(out, ids, W_emb):
     for b in range(B):
         for t in range(T):
             expected[b, t] = W_emb[ids[b, t]] * math.sqrt(C)
-    refute(
+    assert_not_mistake(
         out,
         expected / math.sqrt(C),
-        expected,
         msg(
             en=f"out is W_emb[ids] without the scale: the paper multiplies the embeddings by "
             f"sqrt(C) = {num(math.sqrt(C))}",
             ja=f"out が倍率なしの W_emb[ids] です。論文は埋め込みに sqrt(C) = {num(math.sqrt(C))} "
             "を掛けます",
         ),
+        correct=expected,
     )
-    refute(
+    assert_not_mistake(
         out,
         expected * math.sqrt(C),
-        expected,
         msg(
             en="out is W_emb[ids] * C: the scale is the square root, sqrt(C)",
             ja="out が W_emb[ids] * C になっています。倍率は平方根 sqrt(C) です",
         ),
+        correct=expected,
     )
     assert_close(
         out,
@@ -300,10 +279,9 @@ def check_embedding_grad(dW_emb, ids, dout, V):
     for b, t in np.ndindex(ids.shape):
         expected[ids[b, t]] += dout[b, t] * math.sqrt(C)
         last_write[ids[b, t]] = dout[b, t] * math.sqrt(C)  # what dW[ids] += ... keeps
-    refute(
+    assert_not_mistake(
         dW_emb,
         last_write,
-        expected,
         msg(
             en="a token that occurs more than once gets only one position's gradient: "
             "dW_emb[ids] += ... writes each row once; np.add.at(dW_emb, ids, ...) adds them all",
@@ -311,17 +289,18 @@ def check_embedding_grad(dW_emb, ids, dout, V):
             "dW_emb[ids] += ... は各行に 1 回しか書き込みません。"
             "np.add.at(dW_emb, ids, ...) ならすべて足されます",
         ),
+        correct=expected,
     )
-    refute(
+    assert_not_mistake(
         dW_emb,
         expected / math.sqrt(C),
-        expected,
         msg(
             en="dW_emb is missing the sqrt(C) of the forward pass: out = W_emb[ids] * sqrt(C), "
             "so each position sends sqrt(C) * dout to its token's row",
             ja="dW_emb に順伝播の sqrt(C) が掛かっていません。out = W_emb[ids] * sqrt(C) なので、"
             "各位置はトークンの行に sqrt(C) * dout を送ります",
         ),
+        correct=expected,
     )
     assert_close(
         dW_emb,
@@ -337,7 +316,7 @@ def check_embedding_grad(dW_emb, ids, dout, V):
 @pytest.mark.checks("inputs")
 def test_embed_tokens_leaves_its_inputs_unchanged(rng):
     ids, W_emb, dout = embedding_case(rng)
-    out, cache = returned(
+    out, cache = assert_tuple(
         assert_inputs_unchanged(transformer.embed_tokens, ids, W_emb),
         2,
         "embed_tokens",
@@ -418,11 +397,11 @@ EPS = 1e-5  # the documented default
 
 
 def ln_forward(x, params, **kw):
-    return returned(transformer.layer_norm(x, params, **kw), 2, "layer_norm", "(out, cache)")
+    return assert_tuple(transformer.layer_norm(x, params, **kw), 2, "layer_norm", "(out, cache)")
 
 
 def ln_backward(dout, cache):
-    return returned(
+    return assert_tuple(
         transformer.layer_norm_backward(dout, cache), 2, "layer_norm_backward", "(dx, grads)"
     )
 
@@ -466,43 +445,43 @@ def check_layer_norm(out, x, params, eps=EPS):
     C = x.shape[-1]
     if C > 1:
         mean, std = x.mean(-1, keepdims=True), x.std(-1, ddof=1, keepdims=True)
-        refute(
+        assert_not_mistake(
             out,
             gamma * (x - mean) / np.sqrt(std**2 + eps) + beta,
-            expected,
             msg(
                 en="out uses the unbiased variance (divided by C - 1); layer norm divides by C: "
                 "x.var(axis=-1), whose default is ddof=0",
                 ja="out が不偏分散(C - 1 で割る)を使っています。層正規化は C で割ります: "
                 "x.var(axis=-1)(既定は ddof=0)",
             ),
+            correct=expected,
             rtol=1e-6,
         )
-        refute(
+        assert_not_mistake(
             out,
             gamma * (x - mean) / (x.std(-1, keepdims=True) + eps) + beta,
-            expected,
             msg(
                 en="eps is added to the standard deviation; the formula adds it to the variance, "
                 "inside the square root: (x - mean) / np.sqrt(var + eps)",
                 ja="eps を標準偏差に足しています。式では分散に、平方根の中で足します: "
                 "(x - mean) / np.sqrt(var + eps)",
             ),
+            correct=expected,
             rtol=1e-9,
             atol=1e-12,
         )
     if x.ndim == 3 and x.shape[0] > 1:
         bm, bv = x.mean(0, keepdims=True), x.var(0, keepdims=True)
-        refute(
+        assert_not_mistake(
             out,
             gamma * (x - bm) / np.sqrt(bv + eps) + beta,
-            expected,
             msg(
                 en="out is normalised over the batch axis (that is batch norm); layer norm "
                 "normalises each position over its own C features: axis=-1",
                 ja="out がバッチ方向で正規化されています(それはバッチ正規化です)。層正規化は"
                 "各位置をその C 個の特徴量で正規化します: axis=-1",
             ),
+            correct=expected,
         )
     assert_close(
         out,
@@ -541,10 +520,9 @@ def check_layer_norm_grads(result, x, params, dout, eps=EPS):
     dx_expected = naive_layer_norm_dx(x, params["gamma"], dout, eps)
     if C > 1:
         rstd = 1 / np.sqrt(x.var(-1, keepdims=True) + eps)
-        refute(
+        assert_not_mistake(
             dx,
             dout * params["gamma"] * rstd,
-            dx_expected,
             msg(
                 en="dx treats the mean and the variance as constants (dx = dout * gamma / std); "
                 "both depend on every x of the row: subtract the row mean of dxhat and "
@@ -553,6 +531,7 @@ def check_layer_norm_grads(result, x, params, dout, eps=EPS):
                 "どちらも行のすべての x に依存します。dxhat の行平均と、xhat × (dxhat * xhat の"
                 "行平均) を引きましょう",
             ),
+            correct=dx_expected,
         )
     assert_close(
         dx,
@@ -578,7 +557,7 @@ def check_layer_norm_grads(result, x, params, dout, eps=EPS):
 @pytest.mark.checks("inputs")
 def test_layer_norm_leaves_its_inputs_unchanged(rng):
     x, params, dout = ln_case(rng)
-    out, cache = returned(
+    out, cache = assert_tuple(
         assert_inputs_unchanged(transformer.layer_norm, x, params),
         2,
         "layer_norm",
@@ -587,7 +566,7 @@ def test_layer_norm_leaves_its_inputs_unchanged(rng):
     check_layer_norm(out, x, params)
     result = assert_inputs_unchanged(transformer.layer_norm_backward, dout, cache)
     check_layer_norm_grads(
-        returned(result, 2, "layer_norm_backward", "(dx, grads)"), x, params, dout
+        assert_tuple(result, 2, "layer_norm_backward", "(dx, grads)"), x, params, dout
     )
 
 
@@ -787,11 +766,11 @@ FF_SHAPES = ("W1", "b1", "W2", "b2")
 
 
 def ff_forward(x, params):
-    return returned(transformer.feed_forward(x, params), 2, "feed_forward", "(out, cache)")
+    return assert_tuple(transformer.feed_forward(x, params), 2, "feed_forward", "(out, cache)")
 
 
 def ff_backward(dout, cache):
-    return returned(
+    return assert_tuple(
         transformer.feed_forward_backward(dout, cache), 2, "feed_forward_backward", "(dx, grads)"
     )
 
@@ -871,16 +850,16 @@ def check_ff_grads(result, x, params, dout):
     check_grads(grads, ff_shapes(params), "feed_forward_backward")
     x2, dout2 = x.reshape(-1, x.shape[-1]), dout.reshape(-1, dout.shape[-1])
     unmasked_W1 = x2.T @ (dout2 @ params["W2"].T)  # the ReLU forgotten: every unit passes
-    refute(
+    assert_not_mistake(
         grads["W1"],
         unmasked_W1,
-        expected["W1"],
         msg(
             en="grads['W1'] lets the gradient through units that were off: between the two "
             "layers multiply by relu_grad(h_pre), 1 where x @ W1 + b1 > 0 and 0 elsewhere",
             ja="grads['W1'] がオフだったユニットにも勾配を通しています。2 つの層のあいだで "
             "relu_grad(h_pre)(x @ W1 + b1 > 0 のところ 1、ほかは 0)を掛けましょう",
         ),
+        correct=expected["W1"],
     )
     assert_close(
         dx,
@@ -905,7 +884,7 @@ def check_ff_grads(result, x, params, dout):
 @pytest.mark.checks("inputs")
 def test_feed_forward_leaves_its_inputs_unchanged(rng):
     x, params, dout = ff_case(rng)
-    out, cache = returned(
+    out, cache = assert_tuple(
         assert_inputs_unchanged(transformer.feed_forward, x, params),
         2,
         "feed_forward",
@@ -913,7 +892,7 @@ def test_feed_forward_leaves_its_inputs_unchanged(rng):
     )
     check_ff(out, x, params)
     result = assert_inputs_unchanged(transformer.feed_forward_backward, dout, cache)
-    check_ff_grads(returned(result, 2, "feed_forward_backward", "(dx, grads)"), x, params, dout)
+    check_ff_grads(assert_tuple(result, 2, "feed_forward_backward", "(dx, grads)"), x, params, dout)
 
 
 @pytest.mark.task("15.4")
@@ -1071,7 +1050,7 @@ RATE_TOL = 0.01
 
 
 def drop(x, p, seed, **kw):
-    return returned(transformer.dropout(x, p, seed, **kw), 2, "dropout", "(out, cache)")
+    return assert_tuple(transformer.dropout(x, p, seed, **kw), 2, "dropout", "(out, cache)")
 
 
 def check_dropout_values(out, x, p):
@@ -1161,7 +1140,7 @@ def nonzero_x(rng, shape):
 def test_dropout_leaves_its_inputs_unchanged(rng):
     x = nonzero_x(rng, (30, 40))
     dout = rng.standard_normal(x.shape)
-    out, cache = returned(
+    out, cache = assert_tuple(
         assert_inputs_unchanged(transformer.dropout, x, 0.25, 3), 2, "dropout", "(out, cache)"
     )
     check_dropout_values(out, x, 0.25)
@@ -1311,38 +1290,38 @@ def check_schedule(step, C, warmup):
     value = lr(step, C, warmup=warmup)
     expected = lr_formula(step, C, warmup)
     if step != warmup:
-        refute(
+        assert_not_mistake(
             value,
             C**-0.5 * max(step**-0.5, step * warmup**-1.5),
-            expected,
             msg(
                 en="the schedule takes the larger of step**-0.5 and step * warmup**-1.5; it "
                 "follows the smaller one (min), so it rises, peaks at warmup and falls",
                 ja="スケジュールが step**-0.5 と step * warmup**-1.5 の大きい方をとっています。"
                 "小さい方 (min) をたどるので、増えて warmup でピークになり、減っていきます",
             ),
+            correct=expected,
         )
-    refute(
+    assert_not_mistake(
         value,
         C**-0.5 * min(step**-0.5, step * warmup**-0.5),
-        expected,
         msg(
             en="the warm-up branch uses warmup**-0.5; the paper's is step * warmup**-1.5, "
             "which meets step**-0.5 exactly at step = warmup",
             ja="ウォームアップ側に warmup**-0.5 を使っています。論文の式は step * warmup**-1.5 "
             "で、ちょうど step = warmup で step**-0.5 と交わります",
         ),
+        correct=expected,
     )
-    refute(
+    assert_not_mistake(
         value,
         min(step**-0.5, step * warmup**-1.5),
-        expected,
         msg(
             en=f"the factor C**-0.5 = {num(C**-0.5)} is missing: a wider model trains with a "
             "smaller learning rate",
             ja=f"係数 C**-0.5 = {num(C**-0.5)} が抜けています。幅の大きいモデルほど学習率は"
             "小さくなります",
         ),
+        correct=expected,
     )
     assert_close(
         value,
