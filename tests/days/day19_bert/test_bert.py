@@ -158,6 +158,12 @@ def check_packing(result, a, b, T):
             "False がパディングです",
         ),
     )
+    assert np.shape(ids) != (T,) or ids[n - 1] == SEP, msg(
+        en=f"pack_pair should end the pair with [SEP] (id {SEP}) at position {n - 1}, got "
+        f"{num(ids[n - 1])}: both sentences end with [SEP]",
+        ja=f"pack_pair の位置 {n - 1} は組を閉じる [SEP](ID {SEP})のはずですが "
+        f"{num(ids[n - 1])} でした。どちらの文も [SEP] で終わります",
+    )
     assert_not_mistake(
         segments,
         want_segments[: n - 1] + [0] * (T - n + 1),
@@ -168,12 +174,6 @@ def check_packing(result, a, b, T):
             "なのでセグメント ID は 1 です",
         ),
         correct=want_segments,
-    )
-    assert np.shape(ids) != (T,) or ids[n - 1] == SEP, msg(
-        en=f"pack_pair should end the pair with [SEP] (id {SEP}) at position {n - 1}, got "
-        f"{num(ids[n - 1])}: both sentences end with [SEP]",
-        ja=f"pack_pair の位置 {n - 1} は組を閉じる [SEP](ID {SEP})のはずですが "
-        f"{num(ids[n - 1])} でした。どちらの文も [SEP] で終わります",
     )
     assert_close(ids, want_ids, msg(en="the packed ids", ja="詰めた ID 列"))
     assert_close(segments, want_segments, msg(en="the segment ids", ja="セグメント ID"))
@@ -298,18 +298,18 @@ def test_mask_tokens_splits_the_chosen_80_10_10(rng, seed):
     masked = fraction(corrupted == MASK, chosen)
     unchanged = fraction(corrupted == ids, chosen)
     randomised = fraction((corrupted != MASK) & (corrupted != ids), chosen)
+    assert masked < 0.95, msg(
+        en=f"mask_tokens turned {masked:.1%} of the chosen tokens into [MASK]: only 80% "
+        "become [MASK], 10% a random token and 10% stay as they are",
+        ja=f"mask_tokens が選んだトークンの {masked:.1%} を [MASK] にしています。"
+        "[MASK] にするのは 80% だけで、10% はランダムなトークン、10% はそのままです",
+    )
     assert unchanged > 0.02, msg(
         en=f"of the chosen positions, {unchanged:.1%} kept their token, expected about 10%: "
         "the unchanged 10% are still chosen (the loss predicts them too), so return all of "
         "them in chosen",
         ja=f"選んだ位置のうち元のトークンのままなのは {unchanged:.1%} で、約 10% のはずです。"
         "そのままの 10% も選んだ位置です(損失はそこも予測します)。chosen にすべて含めましょう",
-    )
-    assert masked < 0.95, msg(
-        en=f"mask_tokens turned {masked:.1%} of the chosen tokens into [MASK]: only 80% "
-        "become [MASK], 10% a random token and 10% stay as they are",
-        ja=f"mask_tokens が選んだトークンの {masked:.1%} を [MASK] にしています。[MASK] に "
-        "するのは 80% だけで、10% はランダムなトークン、10% はそのままです",
     )
     for name, value, expected, width in [
         ("[MASK]", masked, 0.8, 0.05),
