@@ -24,6 +24,7 @@ from checker.core.testing import (
     assert_grad_close,
     assert_inputs_unchanged,
     assert_not_mistake,
+    assert_tuple,
     implementation,
     msg,
     numerical_grad,
@@ -118,26 +119,6 @@ def qkv(rng, B, H, T, S, D, scale=1.0):
     return q, k, v
 
 
-def returned(result, count, what, names):
-    """`result` is a tuple of `count` values, as the docstring promises."""
-    assert isinstance(result, tuple) and len(result) == count, msg(
-        en=f"{what} should return a tuple {names}, got {type(result).__name__}"
-        + (f" of length {len(result)}" if isinstance(result, tuple | list) else ""),
-        ja=f"{what} はタプル {names} を返すはずですが、{type(result).__name__}"
-        + (f"(長さ {len(result)})" if isinstance(result, tuple | list) else "")
-        + " でした",
-    )
-    return result
-
-
-def refute(actual, mistaken, correct, message, **tolerance):
-    """Name a mistake when `actual` is what it computes, unless on this data the mistake
-    happens to give the correct value too (then there is nothing to tell apart)."""
-    same_shape = np.shape(mistaken) == np.shape(correct)
-    if not (same_shape and np.allclose(mistaken, correct, rtol=1e-6, atol=1e-9)):
-        assert_not_mistake(actual, mistaken, message, **tolerance)
-
-
 def no_nan(actual, what, advice):
     actual = np.asarray(actual, dtype=float)
     bad = np.argwhere(~np.isfinite(actual))
@@ -198,11 +179,11 @@ def check_softmax(weights, scores, mask=None, rtol=1e-7):
     assert np.all(actual[~allowed & ~empty[..., None]] == 0), message
     if empty.any():
         S = scores.shape[-1]
-        refute(
+        assert_not_mistake(
             actual[empty],
             np.full((int(empty.sum()), S), 1 / S),
-            np.zeros((int(empty.sum()), S)),
             msg(**UNIFORM_ROW),
+            correct=np.zeros((int(empty.sum()), S)),
         )
     assert_close(actual, naive_softmax(scores, mask), "masked_softmax(scores,mask)", rtol=rtol)
 
@@ -334,7 +315,7 @@ def test_masked_softmax_broadcasts_a_padding_mask(rng):
 
 def sdpa(q, k, v, mask=None):
     result = attention.scaled_dot_product_attention(q, k, v, mask)
-    return returned(result, 2, "scaled_dot_product_attention", "(out, weights)")
+    return assert_tuple(result, 2, "scaled_dot_product_attention", "(out, weights)")
 
 
 def check_sdpa(result, q, k, v, mask=None, rtol=1e-7):
@@ -342,38 +323,38 @@ def check_sdpa(result, q, k, v, mask=None, rtol=1e-7):
     out, weights = result
     right_out, right_w = naive_attention(q, k, v, mask)
     D = q.shape[-1]
-    refute(
+    assert_not_mistake(
         weights,
         naive_attention(q * math.sqrt(D), k, v, mask)[1],
-        right_w,
         msg(
             en="the scores were not divided by sqrt(D): scores = q @ k^T / sqrt(D), with D = "
             "q.shape[-1] the head width",
             ja="スコアが sqrt(D) で割られていません。scores = q @ k^T / sqrt(D)(D = q.shape[-1] "
             "はヘッドの幅)です",
         ),
+        correct=right_w,
     )
-    refute(
+    assert_not_mistake(
         weights,
         naive_attention(q / math.sqrt(D), k, v, mask)[1],
-        right_w,
         msg(
             en="the scores were divided by D, not by sqrt(D): the scale is 1 / sqrt(D)",
             ja="スコアが sqrt(D) ではなく D で割られています。スケールは 1 / sqrt(D) です",
         ),
+        correct=right_w,
     )
     if mask is not None:
         inverted = ~np.broadcast_to(mask, right_w.shape)
-        refute(
+        assert_not_mistake(
             weights,
             naive_attention(q, k, v, inverted)[1],
-            right_w,
             msg(
                 en="the mask is read the wrong way round: True means the query MAY attend "
                 "to that key; your weights are non-zero exactly where the mask is False",
                 ja="マスクの向きが逆です。True は「そのキーを見てよい」という意味ですが、"
                 "重みがマスクの False のところだけ 0 でなくなっています",
             ),
+            correct=right_w,
         )
     assert_close(weights, right_w, "weights", rtol=rtol)
     assert_close(out, right_out, "out", rtol=rtol)
@@ -577,10 +558,9 @@ def check_split(actual, x, H):
     B, T, C = x.shape
     D = C // H
     right = naive_split(x, H)
-    refute(
+    assert_not_mistake(
         actual,
         x.reshape(B, H, T, D),
-        right,
         msg(
             en="split_heads reshaped (B, T, C) straight to (B, H, T, D), which mixes positions "
             "and heads: reshape to (B, T, H, D) first, then move H in front of T "
@@ -589,17 +569,18 @@ def check_split(actual, x, H):
             "混ざっています。先に (B, T, H, D) に reshape し、そのあと H を T の前へ "
             "(transpose(0, 2, 1, 3))",
         ),
+        correct=right,
     )
-    refute(
+    assert_not_mistake(
         actual,
         x.reshape(B, T, D, H).transpose(0, 3, 1, 2),
-        right,
         msg(
             en="head h should hold the consecutive columns h*D .. (h+1)*D - 1 of x; yours holds "
             "every H-th column (h, h + H, ...): reshape to (B, T, H, D), not (B, T, D, H)",
             ja="ヘッド h は x の連続した列 h*D 〜 (h+1)*D - 1 を持つはずですが、H 列おき "
             "(h, h + H, …)になっています。(B, T, D, H) ではなく (B, T, H, D) に reshape しましょう",
         ),
+        correct=right,
     )
     assert_close(actual, right, "split_heads(x,n_heads)")
 
@@ -607,16 +588,16 @@ def check_split(actual, x, H):
 def check_merge(actual, y):
     B, H, T, D = y.shape
     right = naive_split_inverse(y)
-    refute(
+    assert_not_mistake(
         actual,
         y.reshape(B, T, H * D),
-        right,
         msg(
             en="merge_heads reshaped (B, H, T, D) straight to (B, T, C), which mixes positions "
             "and heads: move H back behind T first (transpose(0, 2, 1, 3)), then reshape",
             ja="merge_heads が (B, H, T, D) を直接 (B, T, C) に reshape していて、位置とヘッドが"
             "混ざっています。先に H を T の後ろへ戻し (transpose(0, 2, 1, 3))、それから reshape",
         ),
+        correct=right,
     )
     assert_close(actual, right, "merge_heads(x)")
 
@@ -700,12 +681,12 @@ def mha_case(rng, B=2, T=4, C=6):
 
 def mha(x, params, n_heads, mask=None):
     result = attention.multi_head_attention(x, params, n_heads, mask)
-    return returned(result, 2, "multi_head_attention", "(out, cache)")
+    return assert_tuple(result, 2, "multi_head_attention", "(out, cache)")
 
 
 def mha_backward(dout, cache):
     result = attention.multi_head_attention_backward(dout, cache)
-    return returned(result, 2, "multi_head_attention_backward", "(dx, grads)")
+    return assert_tuple(result, 2, "multi_head_attention_backward", "(dx, grads)")
 
 
 def check_grads_dict(grads, params):
@@ -857,41 +838,41 @@ def test_multi_head_attention_backward_avoids_the_common_mistakes(rng):
     full = path["q"] + path["k"] + path["v"]
     close = {"rtol": 1e-4, "atol": 1e-6}  # finite differences on both sides
     for name in "qkv":
-        refute(
+        assert_not_mistake(
             dx,
             path[name],
-            full,
             msg(
                 en="dx holds only one projection's part: x feeds the queries, the keys and the "
                 "values, so dx is the sum of three terms (dx += dy @ W.T for each of Wq, Wk, Wv)",
                 ja="dx に 1 つの射影の分しか入っていません。x はクエリ・キー・値の 3 つに入るので、"
                 "dx は 3 つの項の和です(Wq, Wk, Wv のそれぞれで dx += dy @ W.T)",
             ),
+            correct=full,
             **close,
         )
-    refute(
+    assert_not_mistake(
         dx,
         path["v"] + math.sqrt(D) * (path["q"] + path["k"]),
-        full,
         msg(
             en="dq and dk lack the 1 / sqrt(D) of the scores: scores = q @ k^T / sqrt(D), so "
             "dscores is divided by sqrt(D) before it reaches q and k",
             ja="dq と dk にスコアの 1 / sqrt(D) がありません。scores = q @ k^T / sqrt(D) なので、"
             "dscores を q と k に流す前に sqrt(D) で割ります",
         ),
+        correct=full,
         **close,
     )
     summed = (dout @ params["Wo"].T).sum(axis=(0, 1))  # dbv: see the closed forms below
-    refute(
+    assert_not_mistake(
         grads["bv"],
         summed / (2 * 4),
-        summed,
         msg(
             en="the bias gradients were averaged over batch and positions: every position "
             "adds the same bias, so its gradient is the sum over B and T",
             ja="バイアスの勾配がバッチと位置について平均されています。バイアスはどの位置にも"
             "同じものが足されるので、勾配は B と T についての和です",
         ),
+        correct=summed,
     )
     assert_close(dx, full, "dx", **close)
 
@@ -960,12 +941,11 @@ def check_flash(out, q, k, v, is_causal, block_size):
     assert_array(out, q.shape, "flash_attention")
     kept = S // block_size * block_size  # the keys in whole blocks
     if 0 < kept < S:
-        refute(
+        assert_not_mistake(
             out,
             naive_attention(
                 q, k[..., :kept, :], v[..., :kept, :], None if mask is None else mask[:, :kept]
             )[0],
-            right,
             msg(
                 en=f"the last, shorter block of keys was left out (S = {S}, block_size = "
                 f"{block_size}: keys {kept} .. {S - 1}): loop over range(0, S, block_size) and "
@@ -974,11 +954,11 @@ def check_flash(out, q, k, v, is_causal, block_size):
                 f"キー {kept} 〜 {S - 1})。range(0, S, block_size) で回し、"
                 "k[..., s0:s0 + block_size, :] で切り出せば S で自然に終わります",
             ),
+            correct=right,
         )
-    refute(
+    assert_not_mistake(
         out,
         unrescaled(q, k, v, is_causal, block_size),
-        right,
         msg(
             en="when a later block brings a larger score, the row sum and the weighted sum of "
             "values built under the old max must be multiplied by exp(old max - new max) "
@@ -987,19 +967,20 @@ def check_flash(out, q, k, v, is_causal, block_size):
             "重み付き和に exp(古い最大値 - 新しい最大値) を掛けてから、そのブロックの項を"
             "足します",
         ),
+        correct=right,
     )
     if is_causal and T > 1:
         strict = naive_attention(q, k, v, np.arange(S)[None, :] < np.arange(T)[:, None])[0]
-        refute(
+        assert_not_mistake(
             np.asarray(out, dtype=float)[..., 1:, :],
             strict[..., 1:, :],
-            right[..., 1:, :],
             msg(
                 en="causal: query t may attend to keys 0 .. t, itself included (s <= t); "
                 "yours leaves out its own position (s < t)",
                 ja="causal: クエリ t が見てよいのはキー 0 〜 t で、自分自身も含みます(s <= t)。"
                 "自分の位置が抜けています(s < t)",
             ),
+            correct=right[..., 1:, :],
         )
     no_nan(out, "flash_attention", OVERFLOW)
     assert_close(out, right, f"flash_attention(causal={is_causal},block_size={block_size})")
