@@ -106,7 +106,6 @@ def moe_layer(
     Returns (out, gates, aux): out (N, F) float64; gates (N, E) float64, the routing
     weights (k nonzero per row, summing to 1); aux a Python float.
     """
-    x = np.asarray(x, dtype=float)  # (N, D)
     logits = x @ gate_weight  # (N, E)
     N, E = logits.shape
     chosen = np.argsort(-logits, axis=1, kind="stable")[:, :k]  # (N, k)

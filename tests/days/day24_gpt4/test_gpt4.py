@@ -153,8 +153,8 @@ def test_fit_scaling_law_on_noisy_runs_picks_the_best_curve(rng):
 @pytest.mark.task("24.1")
 def test_fit_scaling_law_skips_candidates_at_or_above_the_smallest_loss():
     compute = np.array([1.0, 10.0, 100.0, 1000.0])
-    loss = 2.0 * compute**-0.5 + 1.0  # smallest loss 1.0632...
-    c_grid = np.array([5.0, 1.0, 1.0632455532033676, 0.5])
+    loss = 2.0 * compute**-0.5 + 1.0  # from 3 down to 1.063...
+    c_grid = np.array([5.0, 2.0, loss.min(), 1.0, 0.5])  # 5, 2 and min(loss) give log(<= 0)
     result = gpt4.fit_scaling_law(compute, loss, c_grid)
     check_fit(result, compute, loss, c_grid, (2.0, -0.5, 1.0))
 
