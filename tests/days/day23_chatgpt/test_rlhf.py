@@ -27,7 +27,6 @@ from checker.core.testing import (
 
 rlhf = implementation("day23_chatgpt.rlhf")
 
-FLOAT32_RTOL = 1e-5  # float32 inputs are rounded before the float64 computation starts
 DTYPES = pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["float64", "float32"])
 
 
@@ -375,7 +374,6 @@ def test_kl_penalised_rewards_are_a_float64_array(dtype, rng):
     score, logp, logp_ref = (a.astype(dtype) for a in kl_data(rng))
     rewards = rlhf.kl_penalised_rewards(score, logp, logp_ref, 0.1)
     assert_array(rewards, logp.shape, "rewards")
-    close(rewards, kl_naive(score, logp, logp_ref, 0.1), "rewards", "rewards", rtol=FLOAT32_RTOL)
 
 
 @pytest.mark.task("23.3")
@@ -783,6 +781,7 @@ def test_ppo_clip_loss_matches_a_loop_and_finite_differences(rng, eps):
 
 
 @pytest.mark.task("23.5")
+@pytest.mark.checks("mistake")
 def test_ppo_value_loss_hand_worked_and_finite_differences(rng):
     # errors [1, -2]: loss = 0.5 * (1 + 4) / 2 = 1.25, dvalues = [1, -2] / 2
     loss, dvalues = rlhf.ppo_value_loss(np.array([[1.0, 0.0]]), np.array([[0.0, 2.0]]))
