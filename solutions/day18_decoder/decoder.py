@@ -64,7 +64,6 @@ def cross_attention(
         positions s >= memory_lengths[b] get weight exactly 0. None (the default): no padding.
     Returns out: (B, T, C) float64, the heads merged and projected with Wo, bo.
     """
-    x, memory = np.asarray(x, dtype=float), np.asarray(memory, dtype=float)
     q = split_heads(x @ params["Wq"] + params["bq"], n_heads)  # (B, H, T, D)
     k = split_heads(memory @ params["Wk"] + params["bk"], n_heads)  # (B, H, S, D)
     v = split_heads(memory @ params["Wv"] + params["bv"], n_heads)  # (B, H, S, D)
@@ -96,7 +95,6 @@ def decoder_block(
         default): no source padding.
     Returns out: (B, T, C) float64.
     """
-    x = np.asarray(x, dtype=float)
     mask = causal_mask(x.shape[1], lengths)  # (1 or B, 1, T, T)
     a, _ = multi_head_attention(x, params["self_attn"], n_heads, mask)  # (B, T, C)
     h1, _ = layer_norm(x + a, params["ln1"])  # (B, T, C)
