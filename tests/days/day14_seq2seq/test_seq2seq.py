@@ -928,7 +928,7 @@ def check_attention(result, query, keys, mask, Wq, Wk, v):
         msg(
             en="padded positions get attention weight: set their scores to -inf "
             "(np.where(mask, scores, -np.inf)) before the softmax",
-            ja="パディングの位置に attention の重みが付いています。softmax の前にそのスコアを -inf に"
+            ja="パディングの位置にアテンションの重みが付いています。softmax の前にそのスコアを -inf に"
             "しましょう(np.where(mask, scores, -np.inf))",
         ),
         correct=expected,
