@@ -11,17 +11,19 @@ A block's parameters are a dict of six dicts:
 {"self_attn", "cross_attn": day 16's multi-head attention params {"Wq", "Wk", "Wv", "Wo":
 (C, C), "bq", "bk", "bv", "bo": (C,)}, "ln1", "ln2", "ln3": {"gamma", "beta": (C,)},
 "ffn": day 15's feed-forward params {"W1": (C, F), "b1": (F,), "W2": (F, C), "b2": (C,)}}.
-Forward passes only; no dropout (the evaluation-time decoder).
+translation_loss puts the encoder and the decoder together. Forward passes only; no dropout.
 """
 
 import numpy as np
 
+from ..day15_transformer.transformer import embed_tokens, positional_encoding  # noqa: F401
 from ..day16_attention.attention import (  # noqa: F401
     merge_heads,
     scaled_dot_product_attention,
     split_heads,
 )
 from ..day17_encoder.encoder import (  # noqa: F401
+    encoder,
     feed_forward,
     layer_norm,
     multi_head_attention,
@@ -120,3 +122,35 @@ def decoder_step(
     """
     # TODO(18.4): per layer: append the new k, v to the cached ones (axis 2), then the block
     raise NotImplementedError("18.4 decoder_step: see README.md")
+
+
+def translation_loss(
+    src_ids: np.ndarray,
+    tgt_ids: np.ndarray,
+    params: dict,
+    n_heads: int,
+    src_lengths: np.ndarray | None = None,
+    tgt_lengths: np.ndarray | None = None,
+) -> float:
+    """The encoder–decoder's next-token loss on a batch of translation pairs (teacher
+    forcing): the decoder reads the target sentence up to position t and predicts token t + 1.
+
+    src_ids: (B, S) int source token ids in [0, V_src), padded after src_lengths[b].
+    tgt_ids: (B, T + 1) int target token ids in [0, V), a start symbol first, padded after
+        tgt_lengths[b]; the decoder reads tgt_ids[:, :-1] and predicts tgt_ids[:, 1:].
+    params: {"src_emb": (V_src, C), "tgt_emb": (V, C), "encoder": a list of day 17's
+        encoder-block params, "decoder": a list of decoder-block params, "W_out": (C, V),
+        "b_out": (V,)}; not modified. Embeddings are day 15's embed_tokens (scaled by sqrt(C))
+        plus positional_encoding; the encoder is day 17's post-LN encoder with src_lengths;
+        every decoder block gets memory_lengths = src_lengths and no target lengths (with the
+        padding at the end, the causal mask already keeps real positions from it).
+    n_heads: H, for every block.
+    src_lengths: (B,) int, the real source lengths; None (the default): no source padding.
+    tgt_lengths: (B,) int, the real lengths of tgt_ids (the start symbol included),
+        1 <= tgt_lengths[b] <= T + 1: position t is a real prediction when
+        t + 1 < tgt_lengths[b]. None (the default): every position is real.
+    Returns loss: a Python float, the cross-entropy -log softmax(logits)[next token]
+    averaged over the real predictions only (padding ignored; 0.0 if there are none).
+    """
+    # TODO(18.5): encode the source, decode tgt_ids[:, :-1], score tgt_ids[:, 1:] on real positions
+    raise NotImplementedError("18.5 translation_loss: see README.md")

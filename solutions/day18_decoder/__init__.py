@@ -1,1 +1,1 @@
-"""Day 18 · Transformer Decoder: causal masks, cross-attention, decoder blocks, a key/value cache."""
+"""Day 18 · Transformer Decoder: causal masks, cross-attention, decoder blocks, the loss, a key/value cache."""

@@ -11,17 +11,19 @@ A block's parameters are a dict of six dicts:
 {"self_attn", "cross_attn": day 16's multi-head attention params {"Wq", "Wk", "Wv", "Wo":
 (C, C), "bq", "bk", "bv", "bo": (C,)}, "ln1", "ln2", "ln3": {"gamma", "beta": (C,)},
 "ffn": day 15's feed-forward params {"W1": (C, F), "b1": (F,), "W2": (F, C), "b2": (C,)}}.
-Forward passes only; no dropout (the evaluation-time decoder).
+translation_loss puts the encoder and the decoder together. Forward passes only; no dropout.
 """
 
 import numpy as np
 
+from ..day15_transformer.transformer import embed_tokens, positional_encoding  # noqa: F401
 from ..day16_attention.attention import (  # noqa: F401
     merge_heads,
     scaled_dot_product_attention,
     split_heads,
 )
 from ..day17_encoder.encoder import (  # noqa: F401
+    encoder,
     feed_forward,
     layer_norm,
     multi_head_attention,
@@ -151,3 +153,48 @@ def decoder_step(
         f, _ = feed_forward(h2, params["ffn"])  # (B, 1, C)
         h, _ = layer_norm(h2 + f, params["ln3"])  # (B, 1, C)
     return h[:, 0, :], new_cache  # (B, C)
+
+
+def translation_loss(
+    src_ids: np.ndarray,
+    tgt_ids: np.ndarray,
+    params: dict,
+    n_heads: int,
+    src_lengths: np.ndarray | None = None,
+    tgt_lengths: np.ndarray | None = None,
+) -> float:
+    """The encoder–decoder's next-token loss on a batch of translation pairs (teacher
+    forcing): the decoder reads the target sentence up to position t and predicts token t + 1.
+
+    src_ids: (B, S) int source token ids in [0, V_src), padded after src_lengths[b].
+    tgt_ids: (B, T + 1) int target token ids in [0, V), a start symbol first, padded after
+        tgt_lengths[b]; the decoder reads tgt_ids[:, :-1] and predicts tgt_ids[:, 1:].
+    params: {"src_emb": (V_src, C), "tgt_emb": (V, C), "encoder": a list of day 17's
+        encoder-block params, "decoder": a list of decoder-block params, "W_out": (C, V),
+        "b_out": (V,)}; not modified. Embeddings are day 15's embed_tokens (scaled by sqrt(C))
+        plus positional_encoding; the encoder is day 17's post-LN encoder with src_lengths;
+        every decoder block gets memory_lengths = src_lengths and no target lengths (with the
+        padding at the end, the causal mask already keeps real positions from it).
+    n_heads: H, for every block.
+    src_lengths: (B,) int, the real source lengths; None (the default): no source padding.
+    tgt_lengths: (B,) int, the real lengths of tgt_ids (the start symbol included),
+        1 <= tgt_lengths[b] <= T + 1: position t is a real prediction when
+        t + 1 < tgt_lengths[b]. None (the default): every position is real.
+    Returns loss: a Python float, the cross-entropy -log softmax(logits)[next token]
+    averaged over the real predictions only (padding ignored; 0.0 if there are none).
+    """
+    S, C = src_ids.shape[1], params["src_emb"].shape[1]
+    x = embed_tokens(src_ids, params["src_emb"])[0] + positional_encoding(S, C)  # (B, S, C)
+    memory = encoder(x, params["encoder"], n_heads, src_lengths)  # (B, S, C)
+    inputs, targets = tgt_ids[:, :-1], tgt_ids[:, 1:]  # (B, T) each: read up to t, predict t + 1
+    T = inputs.shape[1]
+    h = embed_tokens(inputs, params["tgt_emb"])[0] + positional_encoding(T, C)  # (B, T, C)
+    for block in params["decoder"]:
+        h = decoder_block(h, memory, block, n_heads, None, src_lengths)  # (B, T, C)
+    logits = h @ params["W_out"] + params["b_out"]  # (B, T, V)
+    logits = logits - logits.max(axis=-1, keepdims=True)  # stable log-softmax
+    log_probs = logits - np.log(np.exp(logits).sum(axis=-1, keepdims=True))  # (B, T, V)
+    nll = -np.take_along_axis(log_probs, targets[..., None], axis=-1)[..., 0]  # (B, T)
+    lengths = np.full(len(tgt_ids), T + 1) if tgt_lengths is None else np.asarray(tgt_lengths)
+    real = np.arange(T) + 1 < lengths[:, None]  # (B, T): the target t + 1 is a real token
+    return float(nll[real].sum() / max(real.sum(), 1))

@@ -20,6 +20,7 @@ from checker.core.testing import (
     assert_close,
     assert_inputs_unchanged,
     assert_not_mistake,
+    assert_scalar,
     assert_tuple,
     implementation,
     msg,
@@ -595,3 +596,161 @@ def test_decoder_block_readme_example():
     assert_close(
         out, [[[-1.0, 1.0], [1.0, -1.0]]], "decoder_block(README_example)", rtol=1e-4, atol=1e-4
     )
+
+
+# ------------------------------------------------------------------ 18.5 translation_loss
+
+
+def embed(ids, W) -> np.ndarray:
+    """W[ids] * sqrt(C), plus the sinusoids PE[pos, 2i] = sin, PE[pos, 2i + 1] = cos."""
+    B, T = ids.shape
+    C = W.shape[1]
+    pe = np.zeros((T, C))
+    for pos in range(T):
+        for col in range(C):
+            angle = pos / 10000.0 ** ((col - col % 2) / C)
+            pe[pos, col] = math.sin(angle) if col % 2 == 0 else math.cos(angle)
+    return W[ids] * math.sqrt(C) + pe
+
+
+def encode(x, layers, lengths) -> np.ndarray:
+    B, S, _ = x.shape
+    for p in layers:
+        h = ln(x + attend(x, x, p["attn"], allowed_memory(B, S, S, lengths)), p["ln1"])
+        x = ln(h + ffn(h, p["ffn"]), p["ln2"])
+    return x
+
+
+def losses(src_ids, tgt_ids, params, src_lengths, targets=None) -> np.ndarray:
+    """(B, T) cross-entropy of every position, predicting `targets` (the next tokens)."""
+    memory = encode(embed(src_ids, params["src_emb"]), params["encoder"], src_lengths)
+    h = embed(tgt_ids[:, :-1], params["tgt_emb"])
+    for p in params["decoder"]:
+        h = block(h, memory, p, None, src_lengths)
+    logits = h @ params["W_out"] + params["b_out"]
+    targets = tgt_ids[:, 1:] if targets is None else targets
+    nll = np.zeros(targets.shape)
+    for b, t in np.ndindex(*targets.shape):
+        row = logits[b, t]
+        top = row.max()
+        nll[b, t] = top + math.log(np.exp(row - top).sum()) - row[targets[b, t]]
+    return nll
+
+
+def loss_case(rng, B=3, S=4, T=5, C=6, V_src=7, V=9):
+    enc = block_params(rng, C)
+    params = {
+        "src_emb": rng.standard_normal((V_src, C)) / math.sqrt(C),
+        "tgt_emb": rng.standard_normal((V, C)) / math.sqrt(C),
+        "encoder": [
+            {"attn": enc["self_attn"], "ln1": enc["ln1"], "ffn": enc["ffn"], "ln2": enc["ln2"]}
+        ],
+        "decoder": [block_params(rng, C)],
+        "W_out": rng.standard_normal((C, V)),
+        "b_out": 0.3 * rng.standard_normal(V),
+    }
+    src_ids = rng.integers(0, V_src, size=(B, S))
+    tgt_ids = rng.integers(0, V, size=(B, T + 1))
+    return src_ids, tgt_ids, params, np.array([S, 2, 1])[:B], np.array([T + 1, 3, 2])[:B]
+
+
+def real_mean(nll, tgt_lengths) -> float:
+    real = [nll[b, t] for b, t in np.ndindex(*nll.shape) if t + 1 < tgt_lengths[b]]
+    return sum(real) / len(real)
+
+
+@pytest.mark.task("18.5")
+@pytest.mark.checks("inputs")
+def test_translation_loss_leaves_its_inputs_alone(rng):
+    src_ids, tgt_ids, params, src_lengths, tgt_lengths = loss_case(rng)
+    assert_inputs_unchanged(
+        decoder.translation_loss, src_ids, tgt_ids, params, H, src_lengths, tgt_lengths
+    )
+
+
+@pytest.mark.task("18.5")
+@pytest.mark.checks("types")
+def test_translation_loss_is_a_float(rng):
+    src_ids, tgt_ids, params, src_lengths, tgt_lengths = loss_case(rng)
+    assert_scalar(
+        decoder.translation_loss(src_ids, tgt_ids, params, H, src_lengths, tgt_lengths), "loss"
+    )
+
+
+@pytest.mark.task("18.5")
+@pytest.mark.checks("mistake")
+def test_translation_loss_avoids_the_common_mistakes(rng):
+    src_ids, tgt_ids, params, src_lengths, tgt_lengths = loss_case(rng)
+    loss = decoder.translation_loss(src_ids, tgt_ids, params, H, src_lengths, tgt_lengths)
+    nll = losses(src_ids, tgt_ids, params, src_lengths)
+    correct = real_mean(nll, tgt_lengths)
+    assert_not_mistake(
+        loss,
+        real_mean(losses(src_ids, tgt_ids, params, src_lengths, tgt_ids[:, :-1]), tgt_lengths),
+        msg(
+            en="each position is scored on the token it reads, not the next one: the targets "
+            "are tgt_ids[:, 1:], one step ahead of the decoder's input tgt_ids[:, :-1]",
+            ja="各位置が、次のトークンではなく自分が読んだトークンで採点されています。"
+            "正解はデコーダの入力 tgt_ids[:, :-1] より 1 つ先の tgt_ids[:, 1:] です",
+        ),
+        correct=correct,
+    )
+    assert_not_mistake(
+        loss,
+        nll.mean(),
+        msg(
+            en="the loss averages over the padding too: only the positions whose next token "
+            "is real (t + 1 < tgt_lengths[b]) count, in the sum and in the count",
+            ja="損失がパディングも含めて平均されています。数えるのは次のトークンが本物の位置 "
+            "(t + 1 < tgt_lengths[b])だけで、和にも個数にも入れません",
+        ),
+        correct=correct,
+    )
+
+
+@pytest.mark.task("18.5")
+def test_translation_loss_on_generated_data(rng):
+    src_ids, tgt_ids, params, src_lengths, tgt_lengths = loss_case(rng)
+    loss = decoder.translation_loss(src_ids, tgt_ids, params, H, src_lengths, tgt_lengths)
+    expected = real_mean(losses(src_ids, tgt_ids, params, src_lengths), tgt_lengths)
+    assert_close(loss, expected, "loss")
+
+
+@pytest.mark.task("18.5")
+def test_translation_loss_of_a_uniform_guess_is_log_v(rng):
+    """W_out = 0 and b_out = 0: every token gets probability 1 / V, so the loss is log V."""
+    src_ids, tgt_ids, params, src_lengths, tgt_lengths = loss_case(rng)
+    params["W_out"], params["b_out"] = np.zeros((6, 9)), np.zeros(9)
+    loss = decoder.translation_loss(src_ids, tgt_ids, params, H, src_lengths, tgt_lengths)
+    assert_close(loss, math.log(9), "loss")
+
+
+@pytest.mark.task("18.5")
+def test_translation_loss_ignores_the_padding(rng):
+    src_ids, tgt_ids, params, src_lengths, tgt_lengths = loss_case(rng)
+    before = decoder.translation_loss(src_ids, tgt_ids, params, H, src_lengths, tgt_lengths)
+    src2, tgt2 = src_ids.copy(), tgt_ids.copy()
+    for b in range(3):
+        src2[b, src_lengths[b] :] = rng.integers(0, 7, size=4 - src_lengths[b])
+        tgt2[b, tgt_lengths[b] :] = rng.integers(0, 9, size=6 - tgt_lengths[b])
+    after = decoder.translation_loss(src2, tgt2, params, H, src_lengths, tgt_lengths)
+    assert math.isclose(before, after, rel_tol=1e-9), msg(
+        en="changing padded source or target tokens changed the loss: the encoder, the "
+        "cross-attention and the average must all skip the padding",
+        ja="パディングされたソースやターゲットのトークンを変えたら損失が変わりました。"
+        "エンコーダ、Cross-Attention、平均のどれもパディングを飛ばすはずです",
+    )
+
+
+@pytest.mark.task("18.5")
+def test_translation_loss_defaults_to_no_padding(rng):
+    src_ids, tgt_ids, params, _, _ = loss_case(rng)
+    loss = decoder.translation_loss(src_ids, tgt_ids, params, H)
+    assert_close(
+        loss,
+        decoder.translation_loss(src_ids, tgt_ids, params, H, np.full(3, 4), np.full(3, 6)),
+        "loss",
+    )
+    assert_close(loss, losses(src_ids, tgt_ids, params, None).mean(), "loss")
+    nothing = decoder.translation_loss(src_ids, tgt_ids, params, H, None, np.ones(3, dtype=int))
+    assert_close(nothing, 0.0, "translation_loss(tgt_lengths=[1,1,1])")
