@@ -754,3 +754,12 @@ def test_translation_loss_defaults_to_no_padding(rng):
     assert_close(loss, losses(src_ids, tgt_ids, params, None).mean(), "loss")
     nothing = decoder.translation_loss(src_ids, tgt_ids, params, H, None, np.ones(3, dtype=int))
     assert_close(nothing, 0.0, "translation_loss(tgt_lengths=[1,1,1])")
+
+
+@pytest.mark.task("18.5")
+def test_translation_loss_with_huge_logits_and_a_single_prediction(rng):
+    src_ids, tgt_ids, params, src_lengths, _ = loss_case(rng)
+    params["W_out"] = 1000.0 * params["W_out"]  # logits of order 1000: exp overflows unless shifted
+    one = np.array([2, 1, 1])  # exactly one real prediction: sequence 0, position 0
+    loss = decoder.translation_loss(src_ids, tgt_ids, params, H, src_lengths, one)
+    assert_close(loss, losses(src_ids, tgt_ids, params, src_lengths)[0, 0], "loss", rtol=1e-9)
