@@ -6,7 +6,6 @@ never leak between tests.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import shutil
 import signal
@@ -21,6 +20,7 @@ from click.testing import CliRunner
 from checker.cli import main
 from checker.core.catalogue import load_course
 from checker.learner.workspace import init_workspace
+from tests.checker.conftest import with_last_day_unbuilt
 
 ROOT = Path(__file__).resolve().parents[2]
 DAY1 = load_course().day(1)
@@ -167,7 +167,7 @@ def test_a_passing_prerequisite_is_the_learners_own(workspace):
     assert report["days"][0]["checked_with_reference"] == ["day02_loss_functions"]
 
 
-def test_progress_is_recorded_and_shown(workspace):
+def test_progress_is_recorded_and_shown(workspace, monkeypatch):
     solve(workspace, "day01_ml_basics")
     llmroad(workspace, "check", "day01")
     llmroad(workspace, "check", "day02")
@@ -180,6 +180,8 @@ def test_progress_is_recorded_and_shown(workspace):
     assert "初級編" in llmroad(workspace, "--lang", "ja", "progress").output
     listed = {d["id"]: d["status"] for d in json.loads(llmroad(workspace, "list", "--json").stdout)}
     assert listed["day01"] == "passing" and listed["day02"] == "0/5 tasks"
+    monkeypatch.setattr("checker.cli.load_course", with_last_day_unbuilt)
+    listed = {d["id"]: d["status"] for d in json.loads(llmroad(workspace, "list", "--json").stdout)}
     assert listed["day24"] == "not built"
 
 
@@ -212,7 +214,8 @@ def test_a_day_hint_is_for_its_next_unfinished_task(workspace):
     assert DAY1.tasks[0].hints[0]["en"] in llmroad(workspace, "hint", "day01").output
 
 
-def test_hints_for_unknown_tasks_exit_2(workspace):
+def test_hints_for_unknown_tasks_exit_2(workspace, monkeypatch):
+    monkeypatch.setattr("checker.cli.load_course", with_last_day_unbuilt)
     for target in ("1.9", "day99", "day24"):
         assert llmroad(workspace, "hint", target).exit_code == 2
 
@@ -291,12 +294,8 @@ def test_next_names_the_first_unfinished_function_of_a_task(workspace):
 
 
 def test_a_day_not_built_yet_is_a_usage_error_that_says_so(workspace, monkeypatch):
-    course = load_course()
-    last = course.days[-1]
-    unbuilt = dataclasses.replace(
-        course, days=(*course.days[:-1], dataclasses.replace(last, tasks=()))
-    )
-    monkeypatch.setattr("checker.cli.load_course", lambda: unbuilt)
+    monkeypatch.setattr("checker.cli.load_course", with_last_day_unbuilt)
+    last = with_last_day_unbuilt().days[-1]
     result = llmroad(workspace, "check", f"day{last.number}")
     assert result.exit_code == 2 and f"{last.id} is not built yet" in result.output
     hint = llmroad(workspace, "hint", f"{last.number}.1")

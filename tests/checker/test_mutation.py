@@ -30,6 +30,7 @@ from checker.maintainer.mutate import (
     mutants_of_source,
     mutate_day,
 )
+from tests.checker.conftest import with_last_day_unbuilt
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -369,7 +370,8 @@ def test_the_command_prints_json_and_exits_0_when_the_day_is_good_enough():
     assert (day["day"], day["mutants"], day["killed"], day["score"]) == ("day01", 1, 1, 100.0)
 
 
-def test_unknown_and_unbuilt_days_are_usage_errors():
+def test_unknown_and_unbuilt_days_are_usage_errors(monkeypatch):
+    monkeypatch.setattr("checker.maintainer.commands.load_course", with_last_day_unbuilt)
     unknown = CliRunner().invoke(dev, ["mutate", "day99"])
     assert unknown.exit_code == 2 and "no day" in unknown.output
     unbuilt = CliRunner().invoke(dev, ["mutate", "day24"])
