@@ -16,6 +16,9 @@ from checker.core.catalogue import load_course
 
 ROOT = Path(__file__).resolve().parents[2]
 BUILT = [day for day in load_course().days if day.available]
+# Each builds or installs, then checks every built day: more than the default 60 s allow
+# on an old Python with old NumPy (seen: over 60 s on Python 3.10 with NumPy 1.22).
+pytestmark = pytest.mark.timeout(900)
 
 
 def run(command: list, cwd: Path, timeout: float = 600) -> subprocess.CompletedProcess:
