@@ -18,6 +18,7 @@ from checker.core.catalogue import load_course
 from checker.learner.workspace import init_workspace
 
 ROOT = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.timeout(300)  # each wait below allows 90 s on a slow machine
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 
