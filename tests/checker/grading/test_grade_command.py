@@ -13,6 +13,7 @@ import sys
 import time
 import zipfile
 
+import pytest
 from click.testing import CliRunner
 
 from checker.cli import main
@@ -106,6 +107,7 @@ def test_the_bundle_keeps_the_reference_and_the_suites_from_the_worker(tmp_path)
     assert "--budget" in run
 
 
+@pytest.mark.timeout(600)
 def test_sigterm_ends_the_grader_and_everything_it_started(tmp_path):
     submissions, out = tmp_path / "submissions", tmp_path / "out"
     day = submissions / "looper" / "exercises" / DAY
@@ -122,7 +124,7 @@ def test_sigterm_ends_the_grader_and_everything_it_started(tmp_path):
         stderr=subprocess.DEVNULL,
     )
     try:
-        for _ in range(600):  # until a worker runs the loop
+        for _ in range(3000):  # until a worker runs the loop (minutes on a busy machine)
             if len(alive(str(staging))) >= 2:
                 break
             time.sleep(0.1)
