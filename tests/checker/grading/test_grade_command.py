@@ -134,7 +134,7 @@ def test_sigterm_ends_the_grader_and_everything_it_started(tmp_path):
         grader.wait(timeout=30)
     finally:
         grader.kill()
-    for _ in range(50):
+    for _ in range(300):  # processes end within moments; a busy machine may take seconds
         if not alive(str(staging)):
             break
         time.sleep(0.1)
