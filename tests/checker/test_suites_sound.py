@@ -65,3 +65,19 @@ def test_the_basics_hold_at_least_a_hundred_tests(on_solutions):
     folders = {d.folder for d in load_course().days if d.section == "basics"}
     basics = [t for t in on_solutions if t.day in folders]
     assert len(basics) >= 100
+
+
+# A sample of other seeds (7 and 27 once broke day 4); `llmroad dev mutate --seeds 20`
+# runs twenty of them for a day.
+@pytest.mark.parametrize("seed", [7, 27, 2024])
+def test_every_test_passes_on_the_reference_for_other_seeds(seed):
+    result = run_suites(
+        RunRequest(
+            suites=[SUITES / d.folder for d in AVAILABLE],
+            tree=ROOT / "solutions",
+            extra_args=["--seed", str(seed)],
+        )
+    )
+    assert not result.problems, "\n".join(result.problems)
+    failing = [(t.nodeid, t.message) for t in result.tests if t.outcome != "passed"]
+    assert not failing, f"with --seed {seed} the reference fails: {failing}"
