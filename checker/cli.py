@@ -28,7 +28,7 @@ from checker.grading.grade import (
     grade_submission,
     stopped_by_signals,
 )
-from checker.learner import doctor, restore, solution
+from checker.learner import capstone, doctor, restore, solution
 from checker.learner.checking import check
 from checker.learner.hints import HintRefused, next_hint
 from checker.learner.progress import Progress
@@ -478,6 +478,147 @@ def watch_command(workspace: Workspace | None, day: str | None, manual: bool) ->
         workspace, load_course(), _watched_day(workspace, day), lambda days: check(workspace, days)
     )
     sys.exit(terminal.watch(session, manual))
+
+
+def _capstone_progress(as_json: bool) -> Callable[[dict], None]:
+    """Draw each training step: a bar redrawn in place on a terminal, else a line every
+    tenth of the run; on stderr, so that --json's stdout stays JSON."""
+    live = sys.stderr.isatty()
+
+    def draw(event: dict) -> None:
+        if event["event"] != "step" or (as_json and not live):
+            return
+        step, steps = event["step"], event["steps"]
+        line = capstone.progress_line(step, steps, event["loss"], event["seconds"])
+        if live:
+            click.echo("\r" + line.ljust(100), nl=step == steps, err=True)
+        elif step == steps or step % max(steps // 10, 1) == 0:
+            click.echo(line, err=True)
+
+    return draw
+
+
+@command(
+    main,
+    "capstone",
+    help_ja="卒業制作: day21 とその材料の日がすべて合格したら、あなた自身の関数だけで組んだ"
+    "小さな GPT を『吾輩は猫である』で学習させ、進み具合と損失の曲線を描き、学習前後の"
+    "サンプル文を見せます。",
+)
+@click.option(
+    "--impl",
+    metavar="solutions|PATH",
+    help="Use another tree of day folders (default: your workspace's exercises/).",
+)
+@click.option(
+    "--steps",
+    type=click.IntRange(min=1),
+    default=capstone.STEPS,
+    show_default=True,
+    help="Training steps.",
+)
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the run.")
+@click.option(
+    "--prompt", default=capstone.PROMPT, show_default=True, help="Text the samples start from."
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=1),
+    default=capstone.CALL_TIMEOUT,
+    show_default=True,
+    help="Seconds one call into your code (and one test of the check) may take.",
+)
+@click.option(
+    "--png",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also draw the loss curve into this PNG (needs matplotlib; default: "
+    "capstone-loss.png in your workspace, when matplotlib is installed).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for tools.")
+@click.pass_obj
+def capstone_command(
+    workspace: Workspace | None,
+    impl: str | None,
+    steps: int,
+    seed: int,
+    prompt: str,
+    timeout: float,
+    png: Path | None,
+    as_json: bool,
+) -> None:
+    """The capstone: once day21 and every day it builds on pass, train a tiny GPT built only
+    from your own functions on 吾輩は猫である, with a progress bar and a loss curve, and
+    compare its samples before and after."""
+    tree = _tree(impl)
+    if tree is None and workspace is None:
+        raise _no_workspace()
+    unknown = capstone.unknown_characters(prompt)
+    if unknown or not prompt or len(prompt) >= capstone.CONFIG["max_len"]:
+        raise click.BadParameter(
+            msg(
+                en=f"the prompt must be 1 to {capstone.CONFIG['max_len'] - 1} characters of the "
+                f"corpus; it has none of {' '.join(unknown) or 'these'}",
+                ja=f"プロンプトはコーパスにある文字で 1〜{capstone.CONFIG['max_len'] - 1} 文字に"
+                f"してください。{' '.join(unknown) or 'これら'} はコーパスにありません",
+            )
+            if unknown
+            else msg(
+                en=f"the prompt must be 1 to {capstone.CONFIG['max_len'] - 1} characters long",
+                ja=f"プロンプトは 1〜{capstone.CONFIG['max_len'] - 1} 文字にしてください",
+            ),
+            param_hint="--prompt",
+        )
+    if not as_json:
+        click.echo(
+            msg(
+                en="Checking the days the capstone is built from…",
+                ja="卒業制作の材料になる日を確かめています…",
+            )
+        )
+    gate = capstone.gate(workspace, tree, timeout=timeout)
+    if not gate.ok:
+        _show(
+            as_json,
+            lambda: capstone.run_json(gate, None),
+            lambda: capstone.refusal_text(gate, impl),
+        )
+        sys.exit(1)
+    settings = capstone.Settings(steps=steps, seed=seed, prompt=prompt, call_timeout=timeout)
+    if not as_json:
+        click.echo(capstone.used_text(gate, settings))
+    run = capstone.train(gate.tree, settings, on_event=_capstone_progress(as_json))
+    if sys.stderr.isatty() and run.losses and len(run.losses) < steps:
+        click.echo(err=True)  # end the bar's line
+    drawn = None
+    if run.ok and (png or workspace is not None):
+        path = png or workspace.root / "capstone-loss.png"
+        why_not = capstone.save_png(run.losses, path)
+        if why_not is None:
+            drawn = str(path)
+        elif png:  # asked for, so say why not; never required otherwise
+            click.secho(why_not, fg="yellow", err=True)
+    if as_json:
+        _show(True, lambda: capstone.run_json(gate, run, drawn), str)
+    else:
+        parts = [capstone.loss_curve(run.losses)] if run.losses else []
+        parts.append(capstone.samples_text(run))
+        if run.ok:
+            parts.append(capstone.summary_text(run))
+            if drawn:
+                parts.append(
+                    msg(en=f"Loss curve drawn in {drawn}", ja=f"損失の曲線を {drawn} に描きました")
+                )
+        elif run.interrupted:
+            parts.append(
+                msg(
+                    en=f"Interrupted after {len(run.losses)} of {steps} steps; nothing was saved.",
+                    ja=f"{steps} ステップ中 {len(run.losses)} ステップで中断しました。何も保存していません。",
+                )
+            )
+        else:
+            parts.append(capstone.error_text(run))
+        click.echo("\n\n".join(p for p in parts if p))
+    sys.exit(0 if run.ok else 130 if run.interrupted else 1)
 
 
 def _grading_settings(days: str | None, timeout: float, memory_mb: int, budget: float) -> Settings:
