@@ -100,3 +100,25 @@ def cls_logits(h: np.ndarray, W: np.ndarray, b: np.ndarray) -> np.ndarray:
     """
     # TODO(19.5): read position 0 of h, then a linear layer
     raise NotImplementedError("19.5 cls_logits: see README.md")
+
+
+def next_sentence_pairs(
+    documents: list[list[list[int]]], seed: int
+) -> tuple[list[list[int]], list[list[int]], np.ndarray]:
+    """Next-sentence prediction's training pairs (A, B): one for every sentence that has a
+    successor in its document; B is that successor with probability 0.5 (IsNext), otherwise
+    a random sentence of another document (NotNext).
+
+    documents: D >= 2 documents, each a list of at least one sentence, each sentence a list
+        of token ids; not modified.
+    seed: seeds np.random.default_rng; the same seed gives the same pairs.
+    Returns (first, second, is_next) for the N = sum(len(doc) - 1 for doc in documents)
+        pairs, in order (document by document, sentence by sentence):
+        first: list of the N sentences A; pair k's is sentence i of document d, i < len(doc) - 1;
+        second: list of the N sentences B: where is_next[k], sentence i + 1 of document d;
+            elsewhere a sentence of another document: a document e != d uniform over the
+            D - 1 others, then one of its sentences, uniformly;
+        is_next: (N,) bool, each True independently with probability 0.5.
+    """
+    # TODO(19.6): a pair per sentence with a successor; a coin: the next one, or another document's
+    raise NotImplementedError("19.6 next_sentence_pairs: see README.md")

@@ -124,3 +124,37 @@ def cls_logits(h: np.ndarray, W: np.ndarray, b: np.ndarray) -> np.ndarray:
     """
     cls = h[:, 0, :]  # (B, C): [CLS] sums up the whole pair
     return np.asarray(cls @ W + b, dtype=float)  # (B, V)
+
+
+def next_sentence_pairs(
+    documents: list[list[list[int]]], seed: int
+) -> tuple[list[list[int]], list[list[int]], np.ndarray]:
+    """Next-sentence prediction's training pairs (A, B): one for every sentence that has a
+    successor in its document; B is that successor with probability 0.5 (IsNext), otherwise
+    a random sentence of another document (NotNext).
+
+    documents: D >= 2 documents, each a list of at least one sentence, each sentence a list
+        of token ids; not modified.
+    seed: seeds np.random.default_rng; the same seed gives the same pairs.
+    Returns (first, second, is_next) for the N = sum(len(doc) - 1 for doc in documents)
+        pairs, in order (document by document, sentence by sentence):
+        first: list of the N sentences A; pair k's is sentence i of document d, i < len(doc) - 1;
+        second: list of the N sentences B: where is_next[k], sentence i + 1 of document d;
+            elsewhere a sentence of another document: a document e != d uniform over the
+            D - 1 others, then one of its sentences, uniformly;
+        is_next: (N,) bool, each True independently with probability 0.5.
+    """
+    rng = np.random.default_rng(seed)
+    first, second, is_next = [], [], []
+    for d, doc in enumerate(documents):
+        for i in range(len(doc) - 1):  # the last sentence has no successor
+            first.append(doc[i])
+            if rng.random() < 0.5:  # IsNext: the true continuation
+                second.append(doc[i + 1])
+                is_next.append(True)
+            else:  # NotNext: another document, then any of its sentences
+                e = rng.integers(len(documents) - 1)  # uniform over the D - 1 others ...
+                e += e >= d  # ... by skipping document d itself
+                second.append(documents[e][rng.integers(len(documents[e]))])
+                is_next.append(False)
+    return first, second, np.array(is_next, dtype=bool)  # N pairs, (N,)

@@ -1,12 +1,14 @@
 """day19 suite: BERT's input embeddings, [CLS]/[SEP] packing, masked-LM corruption, the MLM
-loss and the [CLS] classification head.
+loss, the [CLS] classification head and next-sentence pairs.
 
 Values are checked against the formulas written out here with plain loops (a lookup per
 position, a list built token by token, a cross-entropy per chosen position), against hand-worked
 cases, against properties (changing the logits of positions that are not chosen changes
 nothing; the head reads only position 0) and, for the random corruption, against the rates
 80/10/10 of the paper, over many seeds, with bounds ten standard deviations wide so the
-suite never flakes. Shapes: B batch, T length, C width, V vocabulary (or classes)."""
+suite never flakes. The next-sentence pairs are located sentence by sentence in their documents
+and their rates (IsNext half the time, the other document uniform, then its sentence) judged by
+Hoeffding's bound. Shapes: B batch, T length, C width, V vocabulary (or classes)."""
 
 from __future__ import annotations
 
@@ -593,3 +595,319 @@ def test_cls_logits_ignores_every_position_but_the_first(rng):
             en="the logits after changing positions 1 … T-1", ja="位置 1 … T-1 を変えた後のロジット"
         ),
     )
+
+
+# ---------------------------------------------------------------- 19.6 next_sentence_pairs
+
+# The random pairs are judged by Hoeffding's inequality, which holds for any seed and needs no
+# normal approximation: a sum S of n independent draws in [0, 1] leaves its mean by t or more
+# with probability at most 2 exp(-2 t^2 / n). Every bound below is that t for 2e-9, so a right
+# implementation fails one of them with probability about 1e-9: never, in practice.
+CHANCE = 2e-9
+
+
+def hoeffding(n: int) -> float:
+    """How far a sum of n independent draws in [0, 1] may stray from its mean (see above)."""
+    return float(np.sqrt(n * np.log(2 / CHANCE) / 2))
+
+
+def corpus(rng, lengths) -> list[list[list[int]]]:
+    """Documents of the given numbers of sentences, as lists of int. Sentence i of document d
+    starts with the token 1000 d + i (then 0 to 3 random ones), so it is told apart by its
+    tokens alone."""
+    return [
+        [[1000 * d + i, *rng.integers(4, 50, size=rng.integers(0, 4)).tolist()] for i in range(n)]
+        for d, n in enumerate(lengths)
+    ]
+
+
+def located(documents, result):
+    """(first, second, is_next) as [(d, i)], [(e, j)], [bool]: which sentence of which
+    document each returned sentence is."""
+    first, second, is_next = assert_tuple(
+        result, 3, "next_sentence_pairs", "(first, second, is_next)"
+    )
+    where = {tuple(s): (d, i) for d, doc in enumerate(documents) for i, s in enumerate(doc)}
+
+    def place(sentence, name):
+        key = tuple(int(t) for t in sentence)
+        assert key in where, msg(
+            en=f"next_sentence_pairs returned {list(key)} in {name}, which is no sentence of "
+            "the documents: return the documents' own sentences, whole",
+            ja=f"next_sentence_pairs の {name} に {list(key)} がありますが、文書のどの文でも"
+            "ありません。文書の文をそのまま丸ごと返しましょう",
+        )
+        return where[key]
+
+    a, b = [place(s, "first") for s in first], [place(s, "second") for s in second]
+    flags = [bool(f) for f in np.asarray(is_next).reshape(-1)]
+    assert len(a) == len(b) == len(flags), msg(
+        en=f"first, second and is_next should have one entry per pair; their lengths are "
+        f"{len(a)}, {len(b)} and {len(flags)}",
+        ja=f"first・second・is_next は組ごとに 1 つずつのはずですが、長さが {len(a)}・"
+        f"{len(b)}・{len(flags)} です",
+    )
+    return a, b, flags
+
+
+def check_pairs(documents, result):
+    """Every pair as the contract says, each named mistake looked for in turn."""
+    a, b, flags = located(documents, result)
+    lengths = [len(doc) for doc in documents]
+    pairs = list(zip(a, b, flags))
+    last = [(d, i) for d, i in a if i == lengths[d] - 1]
+    assert not last, msg(
+        en=f"next_sentence_pairs made a pair for the last sentence of document {last[0][0]}: "
+        "the last sentence of a document has no next sentence, so no pair starts there "
+        "(do not pair across documents, as flattening them into one list of sentences does)",
+        ja=f"next_sentence_pairs が文書 {last[0][0]} の最後の文から組を作っています。文書の"
+        "最後の文には次の文がないので、そこから始まる組はありません(文書をまたいで組にしない"
+        "こと。文書を 1 つの文のリストに平らにするとこうなります)",
+    )
+    backwards = [(d, i) for (d, i), (e, j), f in pairs if f and e == d and j == i - 1]
+    assert not backwards, msg(
+        en="next_sentence_pairs paired a sentence with the previous one as IsNext (sentence "
+        f"{backwards[0][1]} of document {backwards[0][0]} with sentence {backwards[0][1] - 1}): "
+        "B follows A, so an IsNext pair is sentence i, then sentence i + 1",
+        ja="next_sentence_pairs が IsNext の組で文を 1 つ前の文と組にしています(文書 "
+        f"{backwards[0][0]} の文 {backwards[0][1]} と文 {backwards[0][1] - 1})。B は A の後に"
+        "続く文なので、IsNext の組は文 i と文 i + 1 です",
+    )
+    same = [(d, i, j) for (d, i), (e, j), f in pairs if not f and e == d]
+    assert not same, msg(
+        en=f"next_sentence_pairs took the NotNext sentence from the same document (document "
+        f"{same[0][0]}: sentence {same[0][1]} with sentence {same[0][2]}): draw it from a "
+        "different document, so that it really is unrelated",
+        ja=f"next_sentence_pairs が NotNext の文を同じ文書から取っています(文書 {same[0][0]} の"
+        f"文 {same[0][1]} と文 {same[0][2]})。本当に無関係な文になるよう、別の文書から"
+        "取りましょう",
+    )
+    wrong = [(d, i, e, j) for (d, i), (e, j), f in pairs if f and (e, j) != (d, i + 1)]
+    assert not wrong, msg(
+        en=f"an IsNext pair should be sentence i, then sentence i + 1 of the same document; "
+        f"sentence {wrong[0][1]} of document {wrong[0][0]} was paired with sentence "
+        f"{wrong[0][3]} of document {wrong[0][2]}",
+        ja=f"IsNext の組は同じ文書の文 i と文 i + 1 のはずですが、文書 {wrong[0][0]} の文 "
+        f"{wrong[0][1]} が文書 {wrong[0][2]} の文 {wrong[0][3]} と組になっています",
+    )
+    expected = [(d, i) for d, n in enumerate(lengths) for i in range(n - 1)]
+    assert a == expected, msg(
+        en=f"first should hold every sentence that has a successor, in order (document by "
+        f"document, sentence by sentence): {len(expected)} pairs, starting {expected[:4]} as "
+        f"(document, sentence); got {len(a)} starting {a[:4]}",
+        ja=f"first には次の文を持つすべての文が順に(文書ごと、文ごとに)入るはずです。"
+        f"{len(expected)} 組で、(文書, 文) で書くと {expected[:4]} から始まりますが、{len(a)} 組で "
+        f"{a[:4]} から始まっていました",
+    )
+    return a, b, flags
+
+
+@pytest.mark.task("19.6")
+@pytest.mark.checks("inputs")
+def test_next_sentence_pairs_leaves_its_inputs_alone(rng):
+    assert_inputs_unchanged(bert.next_sentence_pairs, corpus(rng, [3, 1, 4]), 5)
+
+
+@pytest.mark.task("19.6")
+@pytest.mark.checks("types")
+def test_next_sentence_pairs_returns_two_lists_of_sentences_and_bool_n(rng):
+    documents = corpus(rng, [3, 1, 4])
+    first, second, is_next = assert_tuple(
+        bert.next_sentence_pairs(documents, 0), 3, "next_sentence_pairs", "(first, second, is_next)"
+    )
+    for name, value in [("first", first), ("second", second)]:
+        ok = isinstance(value, list) and all(isinstance(s, list) for s in value)
+        assert ok, msg(
+            en=f"{name} should be a list of sentences, each a list of token ids, got "
+            f"{type(value).__name__}"
+            + (f" of {type(value[0]).__name__}" if isinstance(value, list) and value else ""),
+            ja=f"{name} は文のリスト(各文はトークン ID のリスト)のはずですが、"
+            f"{type(value).__name__}"
+            + (f"({type(value[0]).__name__} の)" if isinstance(value, list) and value else "")
+            + " でした",
+        )
+    assert len(second) == len(first), msg(
+        en=f"first and second should hold one sentence per pair, as many each; they hold "
+        f"{len(first)} and {len(second)}",
+        ja=f"first と second には組ごとに 1 文ずつ、同じ数の文が入るはずですが、{len(first)} 文と "
+        f"{len(second)} 文でした",
+    )
+    assert_array(is_next, (len(first),), "is_next", dtype=bool)  # one flag per pair: (N,)
+
+
+@pytest.mark.task("19.6")
+@pytest.mark.checks("mistake")
+def test_next_sentence_pairs_on_random_documents(rng, seed):
+    for k in range(10):
+        lengths = rng.integers(1, 9, size=rng.integers(2, 7)).tolist()
+        lengths[0] = 8  # pairs on every run
+        documents = corpus(rng, lengths)
+        check_pairs(documents, bert.next_sentence_pairs(documents, seed + k))
+
+
+@pytest.mark.task("19.6")
+@pytest.mark.checks("mistake")
+def test_next_sentence_pairs_are_isnext_half_of_the_time(rng, seed):
+    documents = corpus(rng, [20] * 10)  # 190 pairs a call
+    flags = np.concatenate(
+        [
+            np.asarray(bert.next_sentence_pairs(documents, seed + k)[2], dtype=bool).reshape(-1)
+            for k in range(20)
+        ]
+    )
+    share, n = float(flags.mean()), flags.size
+    assert share < 0.95, msg(
+        en=f"{share:.1%} of the pairs are IsNext: only half should be. Toss a fair coin for "
+        "each pair (rng.random() < 0.5); on the other half, B is a random sentence of another "
+        "document (NotNext), or the model learns to answer IsNext always",
+        ja=f"組の {share:.1%} が IsNext です。IsNext は半分だけのはずです。組ごとに公平な"
+        "コイン(rng.random() < 0.5)を投げ、残りの半分では B を別の文書のランダムな文"
+        "(NotNext)にしましょう。そうしないとモデルは常に IsNext と答えることを覚えます",
+    )
+    assert abs(share - 0.5) * n < hoeffding(n), msg(
+        en=f"{share:.1%} of {n} pairs are IsNext, expected 50% (give or take "
+        f"{hoeffding(n) / n:.1%}): each pair is IsNext independently with probability 0.5",
+        ja=f"{n} 組のうち IsNext は {share:.1%} で、50%(± {hoeffding(n) / n:.1%})のはずです。"
+        "各組は独立に確率 0.5 で IsNext です",
+    )
+
+
+@pytest.mark.task("19.6")
+def test_next_sentence_pairs_toss_a_coin_for_each_pair(rng, seed):
+    # Three pairs whose coins are independent fair coins show each of the 8 patterns with
+    # probability 1/8: one is missing from 200 seeds with chance at most 8 (7/8)**200 < 3e-11.
+    documents = [[[5, 6], [7]], [[8], [9, 9], [4]]]  # the README's example: 3 pairs
+    patterns = {
+        tuple(bool(f) for f in bert.next_sentence_pairs(documents, seed + k)[2])
+        for k in range(200)
+    }
+    assert len(patterns) == 8, msg(
+        en=f"over 200 seeds, the 3 pairs of the README's example showed only {len(patterns)} of "
+        "the 8 patterns of is_next: toss one fair coin for each pair, independently (not "
+        "exactly half IsNext, nor alternating)",
+        ja=f"200 個の seed で、README の例の 3 組の is_next は 8 通りの並びのうち "
+        f"{len(patterns)} 通りしか現れませんでした。組ごとに公平なコインを独立に 1 回投げましょう"
+        "(ちょうど半分を IsNext にしたり、交互にしたりしない)",
+    )
+    # For independent fair coins, "pair k agrees with pair k - 1" are themselves independent
+    # fair coins, so Hoeffding's bound holds for their count too.
+    documents = corpus(rng, [20] * 10)  # 190 pairs a call, 189 neighbours
+    agree = np.concatenate(
+        [
+            np.diff(np.asarray(bert.next_sentence_pairs(documents, seed + k)[2], dtype=int)) == 0
+            for k in range(20)
+        ]
+    )
+    share, n = float(agree.mean()), agree.size
+    assert abs(share - 0.5) * n < hoeffding(n), msg(
+        en=f"{share:.1%} of {n} neighbouring pairs have the same is_next, expected 50% (give or "
+        f"take {hoeffding(n) / n:.1%}): each pair's coin must not depend on the pair before",
+        ja=f"隣り合う {n} 組のうち is_next が同じものは {share:.1%} で、50%"
+        f"(± {hoeffding(n) / n:.1%})のはずです。各組のコインは前の組に左右されてはいけません",
+    )
+
+
+@pytest.mark.task("19.6")
+def test_next_sentence_pairs_draw_a_document_then_a_sentence_uniformly(rng, seed):
+    lengths = [1, 2, 4, 8, 16]  # a document of 1 sentence has no pair but can be drawn
+    documents, D = corpus(rng, lengths), len(lengths)
+    draws = []  # (d, e, j): a NotNext pair of document d took sentence j of document e
+    for k in range(150):
+        a, b, flags = located(documents, bert.next_sentence_pairs(documents, seed + k))
+        draws += [(d, e, j) for (d, _), (e, j), f in zip(a, b, flags) if not f]
+    n = len(draws)
+    assert n > 1000, msg(
+        en=f"only {n} of 3900 pairs were NotNext; about half should be",
+        ja=f"3900 組のうち NotNext は {n} 組だけでした。約半分のはずです",
+    )
+    d, e, j = np.array(draws).T
+    L = np.array(lengths)
+    for other in range(D):
+        count, expected = int(np.sum(e == other)), float(np.sum(d != other) / (D - 1))
+        assert abs(count - expected) < hoeffding(n), msg(
+            en=f"{count} of {n} NotNext sentences came from document {other} "
+            f"({lengths[other]} sentences), expected about {expected:.0f}: draw a document "
+            "uniformly among the D - 1 others first (each equally likely, however long), "
+            "then one of its sentences",
+            ja=f"NotNext の {n} 文のうち {count} 文が文書 {other}({lengths[other]} 文)から"
+            f"でした。約 {expected:.0f} 文のはずです。まず残りの D - 1 個の文書から 1 つを一様に"
+            "(長さによらず同じ確率で)選び、次にその中の文を選びましょう",
+        )
+    ends = [(msg(en="first", ja="最初"), np.zeros_like(j)), (msg(en="last", ja="最後"), L[e] - 1)]
+    for end, index in ends:
+        count, expected = int(np.sum(j == index)), float(np.sum(1 / L[e]))
+        assert abs(count - expected) < hoeffding(n), msg(
+            en=f"{count} of {n} NotNext sentences were the {end} sentence of their document, "
+            f"expected about {expected:.0f}: draw the sentence uniformly among all of the "
+            "document's sentences",
+            ja=f"NotNext の {n} 文のうち {count} 文が文書の{end}の文でした。約 {expected:.0f} 文"
+            "のはずです。文は文書のすべての文から一様に選びましょう",
+        )
+
+
+@pytest.mark.task("19.6")
+def test_next_sentence_pairs_by_hand(seed):
+    documents = [[[5, 6], [7]], [[8], [9, 9], [4]]]  # the README's example: 1 + 2 pairs
+    seen = [set(), set(), set()]  # the B of each pair, over the seeds
+    for k in range(200):
+        first, second, is_next = bert.next_sentence_pairs(documents, seed + k)
+        assert first == [[5, 6], [8], [9, 9]], msg(
+            en=f"first should be [[5, 6], [8], [9, 9]] (the sentences with a successor), got "
+            f"{first}",
+            ja=f"first は [[5, 6], [8], [9, 9]](次の文を持つ文)のはずですが、{first} でした",
+        )
+        for pair, b in enumerate(second):
+            seen[pair].add((bool(is_next[pair]), tuple(b)))
+    expected = [
+        {(True, (7,)), (False, (8,)), (False, (9, 9)), (False, (4,))},
+        {(True, (9, 9)), (False, (5, 6)), (False, (7,))},
+        {(True, (4,)), (False, (5, 6)), (False, (7,))},
+    ]
+    for pair, (got, want) in enumerate(zip(seen, expected)):
+        assert got == want, msg(
+            en=f"over 200 seeds, pair {pair} (A = {first[pair]}) should have been (is_next, B) = "
+            f"each of {sorted(want)}, got {sorted(got)}: B is the next sentence or any "
+            "sentence of the other document",
+            ja=f"200 個の seed で、組 {pair}(A = {first[pair]})の (is_next, B) は "
+            f"{sorted(want)} のそれぞれになるはずですが、{sorted(got)} でした。B は次の文か、"
+            "もう一方の文書の任意の文です",
+        )
+
+
+@pytest.mark.task("19.6")
+def test_next_sentence_pairs_is_the_same_for_a_seed_and_differs_across_seeds(rng, seed):
+    documents = corpus(rng, [20] * 10)  # 190 pairs: two seeds agree with chance 2**-190
+    first = located(documents, bert.next_sentence_pairs(documents, seed))
+    again = located(documents, bert.next_sentence_pairs(documents, seed))
+    other = located(documents, bert.next_sentence_pairs(documents, seed + 1))
+    assert first == again, msg(
+        en="next_sentence_pairs gave different pairs for the same seed: draw everything from "
+        "np.random.default_rng(seed)",
+        ja="next_sentence_pairs が同じ seed で違う組を返しました。乱数はすべて "
+        "np.random.default_rng(seed) から引きましょう",
+    )
+    assert first != other, msg(
+        en=f"next_sentence_pairs gave the same pairs for seeds {seed} and {seed + 1}: use the "
+        "seed argument, not a fixed one",
+        ja=f"next_sentence_pairs が seed {seed} と {seed + 1} で同じ組を返しました。固定の seed "
+        "ではなく引数の seed を使いましょう",
+    )
+
+
+@pytest.mark.task("19.6")
+def test_next_sentence_pairs_of_one_sentence_documents(rng, seed):
+    documents = corpus(rng, [1, 2, 1])  # only document 1 has a pair
+    for k in range(40):
+        a, b, flags = check_pairs(documents, bert.next_sentence_pairs(documents, seed + k))
+        assert b[0] in ([(1, 1)] if flags[0] else [(0, 0), (2, 0)]), msg(
+            en=f"the one pair is sentence 0 of document 1 with sentence 1 (IsNext) or with the "
+            f"one sentence of document 0 or 2 (NotNext); got {b[0]} as (document, sentence)",
+            ja=f"組は文書 1 の文 0 と、文 1(IsNext)か文書 0 か 2 の唯一の文(NotNext)の 1 つだけ"
+            f"のはずですが、(文書, 文) で {b[0]} でした",
+        )
+    first, second, is_next = bert.next_sentence_pairs([[[5]], [[6]], [[7, 8]]], seed)
+    assert first == [] and second == [], msg(
+        en=f"documents of one sentence each make no pair; got first = {first}, second = {second}",
+        ja=f"1 文だけの文書からは組ができませんが、first = {first}、second = {second} でした",
+    )
+    assert_array(is_next, (0,), msg(en="is_next with no pair", ja="組がないときの is_next"), bool)
