@@ -48,23 +48,14 @@ def init_gpt2(config: dict, seed: int) -> dict:
     of its own (no two blocks share weights); every bias 0; every layer norm's gamma 1 and
     beta 0, ln_f's included.
     """
-    params = init_gpt(config, seed)  # day 20's draws: every matrix N(0, 0.02²)
-    scale = 1.0 / np.sqrt(2 * max(config["n_layers"], 1))  # two residual additions per block
-    blocks = [
-        block
-        | {
-            "attn": block["attn"] | {"Wo": block["attn"]["Wo"] * scale},
-            "ffn": block["ffn"] | {"W2": block["ffn"]["W2"] * scale},
-        }
-        for block in params["blocks"]
-    ]
-    C = config["d_model"]
-    return {
-        "wte": params["wte"],  # (V, C): the embedding and, tied, the output layer
-        "wpe": params["wpe"],  # (T_max, C)
-        "blocks": blocks,
-        "ln_f": {"gamma": np.ones(C), "beta": np.zeros(C)},
-    }
+    params = init_gpt(config, seed)  # day 20's draws: every matrix N(0, 0.02²), fresh arrays
+    L, C = config["n_layers"], config["d_model"]
+    for block in params["blocks"]:  # each block adds two projections to the residual stream
+        block["attn"]["Wo"] = block["attn"]["Wo"] / np.sqrt(2 * L)
+        block["ffn"]["W2"] = block["ffn"]["W2"] / np.sqrt(2 * L)
+    del params["W_out"], params["b_out"]  # the output layer is wte itself
+    params["ln_f"] = {"gamma": np.ones(C), "beta": np.zeros(C)}
+    return params
 
 
 def gpt2_block(x: np.ndarray, params: dict, n_heads: int) -> tuple[np.ndarray, tuple]:

@@ -1,0 +1,1 @@
+"""Day 21 · GPT-2: pre-LN blocks, a final layer norm, tied embeddings, and text generation."""
