@@ -7,6 +7,8 @@ Options (group "llmroad"):
   --llmroad-report FILE             write one JSON line per event, for the runner
   --seed N                          the seed of the suites' `rng` fixture (any seed must pass)
   --task 16.2                       run only that task's tests (may be repeated)
+  --telling-first                   run the most telling checks first (see KINDS): with -x,
+                                    the first failure is the one `llmroad check` shows first
 
 Every test outcome is classified as passed, failed (an assertion: the behaviour is
 wrong), todo (the stub's NotImplementedError), error (an import error or a crash in
@@ -30,6 +32,7 @@ from checker.core.i18n import msg
 from checker.core.isolation import LearnerCrash, LearnerError, LearnerTimeout, WorkerPool
 from checker.core.layout import REFERENCE, named_tree
 from checker.core.loader import LearnerImportError, learner_frame, load_module
+from checker.core.runner import KINDS
 
 OUTCOMES = ("passed", "failed", "todo", "error", "timeout")
 DEFAULT_SEED = 20231201  # the blog series' first day
@@ -59,6 +62,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         action="append",
         default=[],
         help="run only the tests of this task (16.2); may be given more than once",
+    )
+    group.addoption(
+        "--telling-first",
+        action="store_true",
+        help="run each kind of check in KINDS order (inputs, types, mistakes, values, speed)",
     )
     group.addoption(
         "--seed",
@@ -200,6 +208,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         chosen = [item for item in items if describe_item(item)["task"] in tasks]
         config.hook.pytest_deselected(items=[item for item in items if item not in chosen])
         items[:] = chosen
+    if config.getoption("--telling-first"):
+        items.sort(key=lambda item: KINDS.index(kind_of(item)))  # stable: suite order within
     for item in items:
         folder = day_folder_of(item)
         if folder:

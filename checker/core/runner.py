@@ -144,7 +144,8 @@ def stop_everything() -> None:
         _kill_group(process)
 
 
-def _read_events(report: Path) -> list[dict]:
+def read_events(report: Path) -> list[dict]:
+    """The events of a plugin's JSON-lines report (checker.core.plugin), as far as it is whole."""
     events = []
     for line in report.read_text(encoding="utf-8", errors="replace").splitlines():
         try:
@@ -206,7 +207,7 @@ def _run_once(
     with open(output, "rb") as sink:  # only its end: the output may be large
         sink.seek(max(sink.seek(0, os.SEEK_END) - 3000, 0))
         tail = sink.read().decode("utf-8", errors="replace")
-    return _read_events(report), process.returncode, stopped, tail
+    return read_events(report), process.returncode, stopped, tail
 
 
 def _apply(
@@ -238,6 +239,15 @@ def _apply(
         elif kind == "collect_error":
             problems.append(f"{event['nodeid']} could not be collected:\n{event['message']}")
     return running
+
+
+def outcomes_of(events: list[dict]) -> tuple[list[TestOutcome], list[str]]:
+    """Every collected test's outcome, and what went wrong outside any test, from one
+    child's events (a test the child did not finish keeps "the test did not run")."""
+    tests: dict[str, TestOutcome] = {}
+    problems: list[str] = []
+    _apply(events, tests, set(), problems, [])
+    return list(tests.values()), problems
 
 
 def run_suites(request: RunRequest) -> RunResult:

@@ -66,6 +66,7 @@ else:  # pragma: no cover - exercised only on Python 3.10
 
 from checker.core.catalogue import Day
 from checker.core.layout import PROJECT_ROOT, REFERENCE, SUITES
+from checker.core.runner import read_events
 
 THRESHOLD = 98.0  # percent of non-equivalent mutants a day's suite must kill
 TIME_FACTOR, TIME_SLACK = 10.0, 10.0  # a mutant may take 10x the reference's suite + 10 s
@@ -659,7 +660,7 @@ class Settings:
 
 
 @dataclass(frozen=True)
-class _Run:
+class SuiteRun:
     """One run of a day's suite on a worker's tree, optionally with one module replaced."""
 
     key: object
@@ -668,19 +669,30 @@ class _Run:
     source: str | None = None
     seed: int | None = None
     stop_first: bool = True
+    extra_args: tuple[str, ...] = ()  # more pytest options, e.g. ("--task", "3.1")
+    tests: tuple[str, ...] = ()  # only these test ids (default: the day's whole suite)
+    lang: str = "en"  # the language of the suite's messages
 
 
 @dataclass
-class _Finished:
+class SuiteOutcome:
     code: int | None  # None: stopped at the time limit
     seconds: float
-    failed: list[str]  # tests that did not pass, in the order they ran
+    events: list[dict]  # the plugin's report, as checker.core.runner reads it
+
+    @property
+    def failed(self) -> list[str]:
+        """The tests that did not pass, in the order they ran."""
+        return [
+            e["nodeid"] for e in self.events if e["event"] == "result" and e["outcome"] != "passed"
+        ]
 
 
-def _pytest_args(run: _Run, tree: Path, report: Path) -> list[str]:
+def _pytest_args(run: SuiteRun, tree: Path, report: Path) -> list[str]:
     """The day's suite against `tree`, with the project's config (as the checker runs it)."""
+    targets = [str(PROJECT_ROOT / test) for test in run.tests] or [str(SUITES / run.folder)]
     args = [
-        str(SUITES / run.folder),
+        *targets,
         "-c",
         str(PROJECT_ROOT / "pyproject.toml"),
         "--rootdir",
@@ -702,19 +714,21 @@ def _pytest_args(run: _Run, tree: Path, report: Path) -> list[str]:
         args.append("-x")
     if run.seed is not None:
         args += ["--seed", str(run.seed)]
-    return args
+    return args + list(run.extra_args)
 
 
-def _child(tree: str, module: str | None, args: list[str]) -> int:
+def _child(tree: str, module: str | None, args: list[str], lang: str = "en") -> int:
     """What a child does: import the mutated module (else IMPORT_FAILED), run the suite."""
     os.chdir(PROJECT_ROOT)
     # A mutant of the same size as the module, written in the same second, would
     # otherwise run from the reference's cached bytecode.
     sys.dont_write_bytecode = True
-    os.environ["LLMROAD_LANG"] = "en"
     import pytest
 
+    from checker.core.i18n import ENV, set_language
     from checker.core.loader import LearnerImportError, load_module
+
+    os.environ[ENV] = set_language(lang)  # also over a choice the forking process made
 
     if module is not None:
         try:
@@ -737,7 +751,7 @@ def _warm() -> None:
 class _Forked:
     """A child forked from this (warm) process, in a process group of its own."""
 
-    def __init__(self, tree: Path, module: str | None, args: list[str]) -> None:
+    def __init__(self, tree: Path, module: str | None, args: list[str], lang: str) -> None:
         self.pid = os.fork()
         if self.pid == 0:  # the child
             code = CHILD_CRASHED
@@ -746,7 +760,9 @@ class _Forked:
                 devnull = os.open(os.devnull, os.O_RDWR)
                 for fd in (0, 1, 2):
                     os.dup2(devnull, fd)
-                code = _child(str(tree), module, args)
+                # and the streams a capturing parent (pytest) may have put in their place
+                sys.stdout = sys.stderr = open(os.devnull, "w")  # noqa: SIM115
+                code = _child(str(tree), module, args, lang)
             except BaseException:  # noqa: B036 - whatever happens, the child must not return
                 pass
             finally:
@@ -777,8 +793,8 @@ class _Forked:
 class _Spawned:
     """The same child as a fresh interpreter, where fork is unavailable."""
 
-    def __init__(self, tree: Path, module: str | None, args: list[str]) -> None:
-        spec = json.dumps({"tree": str(tree), "module": module, "args": args})
+    def __init__(self, tree: Path, module: str | None, args: list[str], lang: str) -> None:
+        spec = json.dumps({"tree": str(tree), "module": module, "args": args, "lang": lang})
         self.process = subprocess.Popen(
             [sys.executable, "-m", "checker.maintainer.mutate", spec],
             cwd=PROJECT_ROOT,
@@ -800,19 +816,6 @@ class _Spawned:
             self.process.wait()
 
 
-def _failed_tests(report: Path) -> list[str]:
-    """The tests that did not pass, from the plugin's JSON-lines report."""
-    failed = []
-    for line in report.read_text(encoding="utf-8", errors="replace").splitlines():
-        try:
-            event = json.loads(line)
-        except json.JSONDecodeError:  # a line cut short by a killed child
-            break
-        if event.get("event") == "result" and event.get("outcome") != "passed":
-            failed.append(event["nodeid"])
-    return failed
-
-
 @dataclass
 class _Slot:
     """A worker's private copy of the reference tree."""
@@ -820,7 +823,7 @@ class _Slot:
     tree: Path
     report: Path
 
-    def module_path(self, run: _Run) -> Path:
+    def module_path(self, run: SuiteRun) -> Path:
         return self.tree / run.folder / f"{run.module}.py"
 
 
@@ -837,7 +840,7 @@ def _make_slots(base: Path, jobs: int) -> list[_Slot]:
 class _Running:
     """A run under way in a slot, and what to put back in the slot when it ends."""
 
-    run: _Run
+    run: SuiteRun
     slot: _Slot
     child: _Forked | _Spawned
     started: float
@@ -848,7 +851,7 @@ class _Running:
             self.slot.module_path(self.run).write_text(self.original, encoding="utf-8")
 
 
-def _start(run: _Run, slot: _Slot, fork: bool) -> _Running:
+def _start(run: SuiteRun, slot: _Slot, fork: bool) -> _Running:
     original = None
     if run.source is not None:
         original = slot.module_path(run).read_text(encoding="utf-8")
@@ -856,17 +859,17 @@ def _start(run: _Run, slot: _Slot, fork: bool) -> _Running:
     slot.report.write_text("")
     module = f"{run.folder}.{run.module}" if run.module else None
     child = (_Forked if fork else _Spawned)(
-        slot.tree, module, _pytest_args(run, slot.tree, slot.report)
+        slot.tree, module, _pytest_args(run, slot.tree, slot.report), run.lang
     )
     return _Running(run, slot, child, time.monotonic(), original)
 
 
 def _run_all(
-    runs: list[_Run],
+    runs: list[SuiteRun],
     slots: list[_Slot],
     limit: float,
     fork: bool,
-    finished: Callable[[_Run, _Finished], None],
+    finished: Callable[[SuiteRun, SuiteOutcome], None],
 ) -> None:
     """Run every run, one per free slot at a time; `finished` hears of each as it ends.
 
@@ -887,12 +890,26 @@ def _run_all(
                 active.remove(running)
                 running.restore()
                 free.append(running.slot)
-                failed = _failed_tests(running.slot.report)
-                finished(running.run, _Finished(code, elapsed, failed))
+                events = read_events(running.slot.report)
+                finished(running.run, SuiteOutcome(code, elapsed, events))
     finally:  # also on Ctrl-C: the children are in groups of their own and would live on
         for running in active:
             running.child.kill()
             running.restore()
+
+
+def run_forked(runs: list[SuiteRun], jobs: int, limit: float) -> dict[object, SuiteOutcome]:
+    """Run each run on a private copy of the reference, `jobs` at a time, each in a child
+    forked from this (warmed) process; a run still going after `limit` seconds is stopped.
+    Returns each run's outcome by its key. (test_mistakes runs the README's mistakes so.)"""
+    fork = hasattr(os, "fork")
+    if fork:
+        _warm()
+    outcomes: dict[object, SuiteOutcome] = {}
+    with tempfile.TemporaryDirectory(prefix="llmroad-runs-") as base:
+        slots = _make_slots(Path(base), max(1, min(jobs, len(runs))))
+        _run_all(runs, slots, limit, fork, lambda run, outcome: outcomes.update({run.key: outcome}))
+    return outcomes
 
 
 def _select(mutants: list[Mutant], settings: Settings) -> list[Mutant]:
@@ -904,7 +921,7 @@ def _select(mutants: list[Mutant], settings: Settings) -> list[Mutant]:
     return mutants
 
 
-def _status(outcome: _Finished) -> str:
+def _status(outcome: SuiteOutcome) -> str:
     if outcome.code is None:
         return "timeout"
     if outcome.code == IMPORT_FAILED:
@@ -912,7 +929,7 @@ def _status(outcome: _Finished) -> str:
     return "survived" if outcome.code == 0 else "killed"
 
 
-def _results(to_run: list[Mutant], outcomes: dict[object, _Finished]) -> list[MutantResult]:
+def _results(to_run: list[Mutant], outcomes: dict[object, SuiteOutcome]) -> list[MutantResult]:
     results = []
     for mutant in to_run:
         outcome = outcomes[mutant.id]
@@ -921,7 +938,7 @@ def _results(to_run: list[Mutant], outcomes: dict[object, _Finished]) -> list[Mu
     return results
 
 
-def _seed_results(seeds: int, outcomes: dict[object, _Finished]) -> list[SeedResult]:
+def _seed_results(seeds: int, outcomes: dict[object, SuiteOutcome]) -> list[SeedResult]:
     results = []
     for seed in range(seeds):
         outcome = outcomes["seed", seed]
@@ -930,7 +947,7 @@ def _seed_results(seeds: int, outcomes: dict[object, _Finished]) -> list[SeedRes
     return results
 
 
-def _baseline_problem(outcome: _Finished) -> str | None:
+def _baseline_problem(outcome: SuiteOutcome) -> str | None:
     """Why the unmutated reference cannot be measured, if it cannot."""
     if outcome.code is None:
         return f"the suite does not finish on the reference within {BASELINE_LIMIT:.0f} s"
@@ -965,11 +982,13 @@ def mutate_day(
         stale=[equivalent for equivalent in equivalents if equivalent.id not in known],
     )
     to_run = [m for m in selected if m.id not in listed]
-    runs = [_Run(m.id, day.folder, m.module, m.source) for m in to_run]
-    runs += [_Run(("seed", s), day.folder, seed=s, stop_first=False) for s in range(settings.seeds)]
-    outcomes: dict[object, _Finished] = {}
+    runs = [SuiteRun(m.id, day.folder, m.module, m.source) for m in to_run]
+    runs += [
+        SuiteRun(("seed", s), day.folder, seed=s, stop_first=False) for s in range(settings.seeds)
+    ]
+    outcomes: dict[object, SuiteOutcome] = {}
 
-    def finished(run: _Run, outcome: _Finished) -> None:
+    def finished(run: SuiteRun, outcome: SuiteOutcome) -> None:
         outcomes[run.key] = outcome
         if progress is not None and run.key != "baseline":
             progress(len(outcomes) - 1, len(runs))
@@ -978,7 +997,7 @@ def mutate_day(
         _warm()
     with tempfile.TemporaryDirectory(prefix="llmroad-mutate-") as base:
         slots = _make_slots(Path(base), max(1, min(settings.jobs, len(runs))))
-        baseline = _Run("baseline", day.folder, stop_first=False)
+        baseline = SuiteRun("baseline", day.folder, stop_first=False)
         _run_all([baseline], slots[:1], BASELINE_LIMIT, settings.fork, finished)
         report.baseline_seconds = outcomes["baseline"].seconds
         report.problem = _baseline_problem(outcomes["baseline"])
@@ -995,4 +1014,4 @@ def mutate_day(
 
 if __name__ == "__main__":  # a spawned child (where fork is unavailable): see _Spawned
     spec = json.loads(sys.argv[1])
-    sys.exit(_child(spec["tree"], spec["module"], spec["args"]))
+    sys.exit(_child(spec["tree"], spec["module"], spec["args"], spec["lang"]))

@@ -9,10 +9,7 @@ mistake, in English and in Japanese. See tests/days/README.md.
 from __future__ import annotations
 
 import re
-import shutil
 import sys
-import tempfile
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,8 +17,10 @@ import pytest
 
 from checker.core.catalogue import Day, load_course
 from checker.core.layout import REFERENCE, SUITES
-from checker.core.runner import RunRequest, run_suites
+from checker.core.runner import TestOutcome as Outcome
+from checker.core.runner import outcomes_of
 from checker.learner.checking import TaskReport
+from checker.maintainer.mutate import SuiteOutcome, SuiteRun, run_forked
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -31,6 +30,7 @@ else:  # pragma: no cover
 ROOT = Path(__file__).resolve().parents[2]
 COURSE = load_course()
 AVAILABLE = [day for day in COURSE.days if day.available]
+RUN_LIMIT = 120.0  # seconds one mutant's task may take
 MISTAKES_HEADING = re.compile(r"^\*\*よくある間違い / Common mistakes\*\*\s*$", re.M)
 
 
@@ -111,63 +111,75 @@ def test_every_readme_mistake_is_held_as_a_mutant(day):
         )
 
 
-def _mutant_tree(mistakes: list[Mistake], base: Path) -> Path:
-    """A copy of the reference with `mistakes` applied."""
-    tree = base / "tree"
-    shutil.copytree(REFERENCE, tree, ignore=shutil.ignore_patterns("__pycache__"))
-    for mistake in mistakes:
-        path = tree / mistake.day.folder / mistake.file
-        source = path.read_text(encoding="utf-8")
-        for old, new in mistake.replace:
-            assert source.count(old) == 1, (
-                f"mistakes.toml {mistake.id!r}: {old!r} occurs {source.count(old)} times in "
-                f"{mistake.file}; it must occur exactly once"
-            )
-            source = source.replace(old, new)
-        path.write_text(source, encoding="utf-8")
-    return tree
-
-
-def _first_message(tree: Path, mistake: Mistake, lang: str) -> str | None:
-    """What `llmroad check` shows first for the mistake's task (only its tests are run)."""
-    day = mistake.day
-    result = run_suites(
-        RunRequest(
-            suites=[SUITES / day.folder], tree=tree, lang=lang, extra_args=["--task", mistake.task]
+def _mutated_source(mistake: Mistake) -> str:
+    """The reference module of the mistake with its replacements made."""
+    source = (REFERENCE / mistake.day.folder / mistake.file).read_text(encoding="utf-8")
+    for old, new in mistake.replace:
+        assert source.count(old) == 1, (
+            f"mistakes.toml {mistake.id!r}: {old!r} occurs {source.count(old)} times in "
+            f"{mistake.file}; it must occur exactly once"
         )
-    )
-    assert not result.problems, result.problems
-    task = TaskReport(day.task(mistake.task), [t for t in result.tests if t.task == mistake.task])
-    problem = task.first_problem
-    return None if problem is None else problem.message
+        source = source.replace(old, new)
+    return source
+
+
+def _first_problem(mistake: Mistake, outcome: SuiteOutcome) -> Outcome | None:
+    """What `llmroad check` shows first for the mistake's task, from a run of only that
+    task's tests, most telling first, stopped at the first failure."""
+    tests, problems = outcomes_of(outcome.events)
+    assert not problems, f"{mistake.id}: {problems}"
+    assert outcome.code is not None, f"{mistake.id}: the suite did not finish"
+    ran = {event["nodeid"] for event in outcome.events if event["event"] == "result"}
+    tests = [t for t in tests if t.task == mistake.task and t.nodeid in ran]  # not those -x skipped
+    return TaskReport(mistake.day.task(mistake.task), tests).first_problem
 
 
 _diagnosed: dict[str, dict[str, tuple[str | None, str | None]]] = {}
 
 
-def diagnoses(day: Day, tmp: Path) -> dict[str, tuple[str | None, str | None]]:
-    """mistake id -> (first message in English, in Japanese) for every mistake of `day`,
-    each mutant run once per language, two at a time; worked out once per day, so that
-    `-k day03` runs only day 3's."""
+def diagnoses(day: Day) -> dict[str, tuple[str | None, str | None]]:
+    """mistake id -> (first message in English, in Japanese) for every mistake of `day`.
 
-    def run(mistake: Mistake) -> tuple[str, tuple[str | None, str | None]]:
-        tree = _mutant_tree([mistake], Path(tempfile.mkdtemp(dir=tmp)))
-        return mistake.id, (
-            _first_message(tree, mistake, "en"),
-            _first_message(tree, mistake, "ja"),
+    Each mutant runs its task's tests most telling first (`--telling-first -x`), so the
+    run stops at the message `llmroad check` would show first; then that one test runs
+    again in Japanese. Two runs at a time, each in a child forked from this warm process
+    (the mutation tool's runner: a cold pytest child per run spent most of its time
+    importing). Worked out once per day, so that `-k day03` runs only day 3's."""
+    if day.id in _diagnosed:
+        return _diagnosed[day.id]
+    mistakes = {mistake.id: mistake for mistake in mistakes_of(day)}
+
+    def run(mistake: Mistake, lang: str, tests: tuple[str, ...] = ()) -> SuiteRun:
+        return SuiteRun(
+            key=mistake.id,
+            folder=day.folder,
+            module=Path(mistake.file).stem,
+            source=_mutated_source(mistake),
+            extra_args=("--task", mistake.task, "--telling-first"),
+            tests=tests,
+            lang=lang,
         )
 
-    if day.id not in _diagnosed:
-        with ThreadPoolExecutor(max_workers=2) as pool:
-            _diagnosed[day.id] = dict(pool.map(run, mistakes_of(day)))
+    english = run_forked([run(m, "en") for m in mistakes.values()], jobs=2, limit=RUN_LIMIT)
+    first = {key: _first_problem(mistakes[key], outcome) for key, outcome in english.items()}
+    failing = [run(mistakes[k], "ja", (t.nodeid,)) for k, t in first.items() if t is not None]
+    japanese = run_forked(failing, jobs=2, limit=RUN_LIMIT)
+
+    def messages(key: str) -> tuple[str | None, str | None]:
+        if first[key] is None:  # the suite passes with this mistake
+            return None, None
+        in_japanese = _first_problem(mistakes[key], japanese[key])
+        return first[key].message, in_japanese and in_japanese.message
+
+    _diagnosed[day.id] = {key: messages(key) for key in mistakes}
     return _diagnosed[day.id]
 
 
 @pytest.mark.slow
 @pytest.mark.timeout(900)  # the first mistake of a day runs all of that day's
 @pytest.mark.parametrize("mistake", ALL, ids=lambda m: f"{m.day.id} {m.id}")
-def test_the_suite_names_the_mistake(mistake, tmp_path_factory):
-    en, ja = diagnoses(mistake.day, tmp_path_factory.getbasetemp())[mistake.id]
+def test_the_suite_names_the_mistake(mistake):
+    en, ja = diagnoses(mistake.day)[mistake.id]
     assert en is not None, f"{mistake.id}: the suite passes with this mistake"
     assert mistake.expect_en in en, (
         f"{mistake.id}: the first message shown for {mistake.task} should name the mistake "

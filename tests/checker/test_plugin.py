@@ -150,3 +150,56 @@ def test_collection_reports_each_tests_day_task_and_points(events):
     assert tests["test_right"]["day"] == "day05_metrics"
     assert tests["test_right"]["task"] == "5.1"
     assert tests["test_right"]["points"] == 3 and tests["test_wrong"]["points"] == 1
+
+
+KINDS_SUITE = """
+import pytest
+
+@pytest.mark.task("5.1")
+def test_value():
+    pass
+
+@pytest.mark.perf
+@pytest.mark.task("5.1")
+def test_speed():
+    pass
+
+@pytest.mark.task("5.1")
+@pytest.mark.checks("mistake")
+def test_mistake():
+    pass
+
+@pytest.mark.task("5.1")
+@pytest.mark.checks("inputs")
+def test_inputs():
+    pass
+
+@pytest.mark.task("5.1")
+@pytest.mark.checks("types")
+def test_types():
+    pass
+
+@pytest.mark.task("5.1")
+@pytest.mark.checks("inputs")
+def test_inputs_again():
+    pass
+"""
+
+
+def test_telling_first_runs_the_kinds_in_the_order_the_checker_shows_them(pytester, tmp_path):
+    suite = pytester.path / "tests" / "days" / "day05_metrics"
+    suite.mkdir(parents=True)
+    (suite / "test_kinds.py").write_text(KINDS_SUITE)
+    report = tmp_path / "report.jsonl"
+    args = ["-p", "checker.core.plugin", "--import-mode=importlib", "--telling-first"]
+    pytester.runpytest(*args, "--impl", str(tmp_path), "--llmroad-report", str(report))
+    lines = [json.loads(line) for line in report.read_text().splitlines()]
+    ran = [e["nodeid"].split("::")[-1] for e in lines if e["event"] == "result"]
+    assert ran == [
+        "test_inputs",
+        "test_inputs_again",
+        "test_types",
+        "test_mistake",
+        "test_value",
+        "test_speed",
+    ]
