@@ -95,11 +95,13 @@ def gate(
     workspace: Workspace | None,
     tree: Path | None = None,
     course: Course | None = None,
-    check_days: Callable = check,
+    check_days: Callable | None = None,
     timeout: float = 60.0,
 ) -> Gate:
-    """Check the days the capstone needs (the workspace's exercises, or `tree`)."""
+    """Check the days the capstone needs (the workspace's exercises, or `tree`) with
+    `check_days` (default: checker.learner.checking.check, what `llmroad check` runs)."""
     course = course or load_course()
+    check_days = check_days or check
     tree = (tree or workspace.exercises).resolve()
     needed = needed_days(course)
     result = Gate(needed, tree=tree)
@@ -498,7 +500,7 @@ def error_text(run: Run, course: Course | None = None) -> str:
         ja="各日のテストには合格していますが、長い学習の中で問題が起きました。その関数の日を "
         "llmroad check で確かめ、大きな入力や多くのステップでの振る舞いを見直しましょう。",
     )
-    lines = [text, advice]
+    lines = [text, advice] if kind in ("raised", "wrong") else [text]
     if run.printed.strip():
         lines.append(
             msg(en="What your code printed last:", ja="あなたのコードが最後に出力した内容:")

@@ -91,6 +91,9 @@ class Learner:
         except Exception as error:
             where = learner_frame(error.__traceback__, self.tree)
             raise Failed("raised", name, f"{type(error).__name__}: {error}{where}") from None
+        except SystemExit as error:  # the training would end with it: say where it came from
+            where = learner_frame(error.__traceback__, self.tree)
+            raise Failed("raised", name, f"it called sys.exit({error.code}){where}") from None
         finally:
             self.current = None
 
