@@ -228,9 +228,9 @@ def test_count_parameters_ignores_the_heads_and_handles_no_blocks(rng):
 
 @pytest.mark.task("22.1")
 def test_count_parameters_is_exact_beyond_float_precision():
-    # 10**9 words of width 10**6: the count needs more digits than a float64 (or an int64) holds.
-    config = config_of(V=10**9 + 1, T_max=10**9, C=10**6, L=10**5 + 1, H=1, F=4 * 10**6 + 1)
-    V, T_max, C, L, F = 10**9 + 1, 10**9, 10**6, 10**5 + 1, 4 * 10**6 + 1
+    # About 8e19 parameters: more than an int64 holds (9.2e18), and more digits than a float64.
+    V, T_max, C, L, F = 10**9 + 1, 10**9, 10**6, 10**7 + 1, 4 * 10**6 + 1
+    config = config_of(V=V, T_max=T_max, C=C, L=L, H=1, F=F)
     want = V * C + T_max * C + L * (4 * C * C + 4 * C + 2 * C * F + F + C + 4 * C) + 2 * C
     got = gpt3.count_parameters(config)
     assert isinstance(got, int) and got == want, msg(
@@ -690,8 +690,8 @@ def test_score_choices_normalizes_by_default(rng):
         default,
         bigram_scores(table, context, choices, normalize=True),
         msg(
-            en="score_choices without normalize: the default is True, the mean per token",
-            ja="normalize を省いた score_choices: 既定値は True(トークンあたりの平均)です",
+            en="score_choices without normalize (the default, True, gives the mean per token)",
+            ja="normalize を省いた score_choices(既定値 True はトークンあたりの平均)",
         ),
     )
 
@@ -744,10 +744,11 @@ def test_score_choices_survives_huge_logits(rng):
         scores,
         bigram_scores(table, context, choices, normalize=False),
         msg(
-            en=f"score_choices with logits up to {num(np.abs(table).max())}: compute the "
-            "log-softmax as z - logsumexp(z) (np.logaddexp.reduce), never log(exp(z) / sum)",
-            ja=f"logits が最大 {num(np.abs(table).max())} のときの score_choices。log-softmax は "
-            "z - logsumexp(z)(np.logaddexp.reduce)で計算し、log(exp(z) / sum) にしないこと",
+            en=f"score_choices with logits up to {num(np.abs(table).max())} (a log-softmax that "
+            "survives them is z - logsumexp(z) with np.logaddexp.reduce, never log(exp(z) / sum))",
+            ja=f"logits が最大 {num(np.abs(table).max())} のときの score_choices(これに耐える "
+            "log-softmax は np.logaddexp.reduce による z - logsumexp(z) で、log(exp(z) / sum) "
+            "ではありません)",
         ),
         rtol=1e-9,
     )
