@@ -603,7 +603,7 @@ def capstone_command(
         parts = [capstone.loss_curve(run.losses)] if run.losses else []
         parts.append(capstone.samples_text(run))
         if run.ok:
-            parts.append(capstone.summary_text(run))
+            parts.append(capstone.summary_text(run, gate))
             if drawn:
                 parts.append(
                     msg(en=f"Loss curve drawn in {drawn}", ja=f"損失の曲線を {drawn} に描きました")
