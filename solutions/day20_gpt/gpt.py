@@ -63,8 +63,9 @@ def init_gpt(config: dict, seed: int) -> dict:
         return 0.02 * rng.standard_normal(shape)  # N(0, 0.02²): small, so the first loss is ~log V
 
     def block():
+        attn = {"W" + n: normal(C, C) for n in "qkvo"}  # Wq, Wk, Wv, Wo: (C, C)
         return {
-            "attn": {"W" + n: normal(C, C) for n in "qkvo"} | {"b" + n: np.zeros(C) for n in "qkvo"},
+            "attn": attn | {"b" + n: np.zeros(C) for n in "qkvo"},
             "ln1": {"gamma": np.ones(C), "beta": np.zeros(C)},
             "ffn": {"W1": normal(C, F), "b1": np.zeros(F), "W2": normal(F, C), "b2": np.zeros(C)},
             "ln2": {"gamma": np.ones(C), "beta": np.zeros(C)},
