@@ -778,8 +778,7 @@ def test_next_sentence_pairs_toss_a_coin_for_each_pair(rng, seed):
     # probability 1/8: one is missing from 200 seeds with chance at most 8 (7/8)**200 < 3e-11.
     documents = [[[5, 6], [7]], [[8], [9, 9], [4]]]  # the README's example: 3 pairs
     patterns = {
-        tuple(bool(f) for f in bert.next_sentence_pairs(documents, seed + k)[2])
-        for k in range(200)
+        tuple(bool(f) for f in bert.next_sentence_pairs(documents, seed + k)[2]) for k in range(200)
     }
     assert len(patterns) == 8, msg(
         en=f"over 200 seeds, the 3 pairs of the README's example showed only {len(patterns)} of "
@@ -826,9 +825,9 @@ def test_next_sentence_pairs_draw_a_document_then_a_sentence_uniformly(rng, seed
         count, expected = int(np.sum(e == other)), float(np.sum(d != other) / (D - 1))
         assert abs(count - expected) < hoeffding(n), msg(
             en=f"{count} of {n} NotNext sentences came from document {other} "
-            f"({lengths[other]} sentences), expected about {expected:.0f}: draw a document "
-            "uniformly among the D - 1 others first (each equally likely, however long), "
-            "then one of its sentences",
+            f"(of {lengths[other]} sentence{'s' if lengths[other] > 1 else ''}), expected "
+            f"about {expected:.0f}: draw a document uniformly among the D - 1 others first "
+            "(each equally likely, however long), then one of its sentences",
             ja=f"NotNext の {n} 文のうち {count} 文が文書 {other}({lengths[other]} 文)から"
             f"でした。約 {expected:.0f} 文のはずです。まず残りの D - 1 個の文書から 1 つを一様に"
             "(長さによらず同じ確率で)選び、次にその中の文を選びましょう",
@@ -909,5 +908,12 @@ def test_next_sentence_pairs_of_one_sentence_documents(rng, seed):
     assert first == [] and second == [], msg(
         en=f"documents of one sentence each make no pair; got first = {first}, second = {second}",
         ja=f"1 文だけの文書からは組ができませんが、first = {first}、second = {second} でした",
+    )
+    is_bool = np.dtype(getattr(is_next, "dtype", bool)) == np.bool_  # a list: assert_array
+    assert is_bool, msg(
+        en=f"is_next with no pair should still be a bool array, got dtype {is_next.dtype}: "
+        "np.array([]) is float64, so write np.array(is_next, dtype=bool)",
+        ja=f"組がないときも is_next は bool の配列のはずですが、dtype が {is_next.dtype} でした。"
+        "np.array([]) は float64 になるので、np.array(is_next, dtype=bool) と書きましょう",
     )
     assert_array(is_next, (0,), msg(en="is_next with no pair", ja="組がないときの is_next"), bool)
