@@ -569,10 +569,13 @@ def capstone_command(
             param_hint="--prompt",
         )
     if not as_json:
+        names = ", ".join(d.id for d in capstone.needed_days(load_course()))
         click.echo(
             msg(
-                en="Checking the days the capstone is built from…",
-                ja="卒業制作の材料になる日を確かめています…",
+                en=f"Checking the days the capstone is built from ({names}) with the tests of "
+                "llmroad check: this can take a minute…",
+                ja=f"卒業制作の材料になる日({names})を llmroad check と同じテストで確かめて"
+                "います。1 分ほどかかることがあります…",
             )
         )
     gate = capstone.gate(workspace, tree, timeout=timeout)

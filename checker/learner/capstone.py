@@ -31,7 +31,7 @@ from pathlib import Path
 
 from checker.core.catalogue import Course, Day, load_course
 from checker.core.corpus import corpus_text, vocabulary
-from checker.core.i18n import msg
+from checker.core.i18n import current, msg
 from checker.core.layout import PROJECT_ROOT, REFERENCE
 from checker.learner.checking import DayReport, check
 from checker.learner.progress import tree_hash
@@ -43,7 +43,7 @@ TOP_DAY = "day21_gpt2"  # the capstone's GPT is day 21's; its prerequisites come
 CONFIG = {"max_len": 64, "d_model": 64, "n_layers": 2, "n_heads": 4, "d_ff": 256}
 STEPS = 300  # ~20 s on an idle 2-core machine; the loss ends near 0.2, from log V = 5.7
 BATCH_SIZE = 16
-LR = 3e-3  # peak learning rate (warm-up, then cosine decay: capstone_train.learning_rate)
+LR = 6e-3  # peak learning rate (warm-up, then cosine decay: capstone_train.learning_rate)
 PROMPT = "吾輩は"
 TEMPERATURE = 0.8
 CALL_TIMEOUT = 60.0  # seconds one call into the learner's code may take
@@ -143,12 +143,15 @@ def refusal_text(gate: Gate, impl: str | None) -> str:
         lines.append(msg(en="Not passing yet:", ja="まだ合格していない日:"))
         for report in gate.failing:
             done = sum(t.status == "done" for t in report.tasks)
+            task = report.next_task.task if report.next_task else None
+            next_en = f", next {task.id} {task.name}" if task else ""
+            next_ja = f"、次は {task.id} {task.name}" if task else ""
             lines.append(
                 msg(
                     en=f"  ✗ {report.day.id} {report.day.title_en}: {done}/{len(report.tasks)} "
-                    f"tasks done — run llmroad check {report.day.id}{suffix}",
+                    f"tasks done{next_en} — run llmroad check {report.day.id}{suffix}",
                     ja=f"  ✗ {report.day.id} {report.day.title_ja}: {done}/{len(report.tasks)} "
-                    f"タスク完了 — llmroad check {report.day.id}{suffix} で確かめましょう",
+                    f"タスク完了{next_ja} — llmroad check {report.day.id}{suffix} で確かめましょう",
                 )
             )
     for problem in gate.problems:
@@ -158,9 +161,10 @@ def refusal_text(gate: Gate, impl: str | None) -> str:
                 ja=f"チェッカーを実行できませんでした: {problem}",
             )
         )
+    them = "it" if len(gate.failing) == 1 else "them"
     lines.append(
         msg(
-            en="Make them pass, then run llmroad capstone again.",
+            en=f"Make {them} pass, then run llmroad capstone again.",
             ja="合格させてから、もう一度 llmroad capstone を実行してください。",
         )
     )
@@ -212,6 +216,7 @@ class Settings:
             "prompt": self.prompt,
             "temperature": self.temperature,
             "call_timeout": self.call_timeout,
+            "lang": current(),
         }
 
 
@@ -308,7 +313,10 @@ def train(
                         "kind": "hang",
                         "function": None,
                         "step": len(run.losses) + 1,
-                        "message": f"no word from the training for {silence:g} s",
+                        "message": msg(
+                            en=f"no word from it for {silence:g} s",
+                            ja=f"{silence:g} 秒間、何の知らせもありません",
+                        ),
                     }
                     break
         except KeyboardInterrupt:
@@ -454,11 +462,12 @@ def error_text(run: Run, course: Course | None = None) -> str:
     course = course or load_course()
     function = error.get("function")
     named = f"{function}{_task_of(function, course)}" if function else ""
-    where = (
-        msg(en=f" at step {error['step']}", ja=f"(ステップ {error['step']})")
-        if error.get("step")
-        else ""
-    )
+    if error.get("step"):
+        where = msg(en=f" at step {error['step']}", ja=f"ステップ {error['step']} で")
+    elif run.losses:
+        where = msg(en=" after training", ja="学習後に")
+    else:
+        where = msg(en=" before training", ja="学習前に")
     detail = error.get("message", "")
     kind = error.get("kind")
     if kind == "import":
@@ -480,8 +489,8 @@ def error_text(run: Run, course: Course | None = None) -> str:
         )
     elif kind == "raised" and function:
         text = msg(
-            en=f"your {named} raised an error during training{where}: {detail}",
-            ja=f"学習中{where}に、あなたの {named} がエラーを出しました: {detail}",
+            en=f"your {named} raised an error{where}: {detail}",
+            ja=f"あなたの {named} が{where}エラーを出しました: {detail}",
         )
     elif kind == "wrong":
         text = msg(

@@ -33,6 +33,7 @@ from pathlib import Path
 import numpy as np
 
 from checker.core.corpus import corpus_text, decode, encode, vocabulary
+from checker.core.i18n import msg, set_language
 from checker.core.loader import LearnerImportError, learner_frame, load_module
 
 # Where each function the capstone uses lives in the learner's tree.
@@ -68,7 +69,14 @@ class Learner:
                 raise Failed("import", name, str(error)) from None
             if not callable(getattr(loaded, name, None)):
                 file = module.replace(".", "/") + ".py"
-                raise Failed("import", name, f"{file} has no function {name}")
+                raise Failed(
+                    "import",
+                    name,
+                    msg(
+                        en=f"{file} has no function {name}",
+                        ja=f"{file} に関数 {name} がありません",
+                    ),
+                )
             self.functions[name] = getattr(loaded, name)
         self.current: tuple[str, float] | None = None
         self.step: int | None = None  # the training step under way (None before and after)
@@ -93,7 +101,14 @@ class Learner:
             raise Failed("raised", name, f"{type(error).__name__}: {error}{where}") from None
         except SystemExit as error:  # the training would end with it: say where it came from
             where = learner_frame(error.__traceback__, self.tree)
-            raise Failed("raised", name, f"it called sys.exit({error.code}){where}") from None
+            raise Failed(
+                "raised",
+                name,
+                msg(
+                    en=f"it called sys.exit({error.code}){where}",
+                    ja=f"sys.exit({error.code}) を呼びました{where}",
+                ),
+            ) from None
         finally:
             self.current = None
 
@@ -104,7 +119,11 @@ def _expect(ok: bool, name: str, what: str) -> None:
 
 
 def _pair(result, name: str, what: str):
-    _expect(isinstance(result, tuple) and len(result) == 2, name, f"must return {what}")
+    _expect(
+        isinstance(result, tuple) and len(result) == 2,
+        name,
+        msg(en=f"it must return {what}", ja=f"{what} を返す必要があります"),
+    )
     return result
 
 
@@ -123,13 +142,20 @@ def _sample(learner: Learner, params, settings, vocab, prompt_ids) -> str:
     _expect(
         out.shape == (1, T0 + n_new) and np.issubdtype(out.dtype, np.integer),
         "generate",
-        f"must return (B, T0 + n_new) = (1, {T0 + n_new}) integer token ids, not "
-        f"{out.dtype} of shape {out.shape}",
+        msg(
+            en=f"it must return (B, T0 + n_new) = (1, {T0 + n_new}) integer token ids, not "
+            f"{out.dtype} of shape {out.shape}",
+            ja=f"(B, T0 + n_new) = (1, {T0 + n_new}) の整数のトークン ID を返す必要がありますが、"
+            f"形 {out.shape} の {out.dtype} でした",
+        ),
     )
     _expect(
         bool(np.all((out >= 0) & (out < len(vocab)))),
         "generate",
-        f"returned token ids outside [0, {len(vocab)})",
+        msg(
+            en=f"it returned token ids outside [0, {len(vocab)})",
+            ja=f"[0, {len(vocab)}) の外のトークン ID を返しました",
+        ),
     )
     return decode(out[0], vocab)
 
@@ -153,7 +179,9 @@ def train(settings: dict, learner: Learner, emit) -> None:
 
     params = learner("init_gpt2", config, settings["seed"])
     _expect(
-        isinstance(params, dict) and "wte" in params, "init_gpt2", "must return a dict of params"
+        isinstance(params, dict) and "wte" in params,
+        "init_gpt2",
+        msg(en="it must return a dict of params", ja="パラメータの dict を返す必要があります"),
     )
     emit(
         {
@@ -181,7 +209,10 @@ def train(settings: dict, learner: Learner, emit) -> None:
         _expect(
             np.ndim(loss) == 0 and math.isfinite(float(loss)),
             "next_token_loss",
-            f"the loss must be a finite number; at step {step + 1} it is {loss}",
+            msg(
+                en=f"the loss must be a finite number, not {loss}",
+                ja=f"損失は有限の数のはずですが、{loss} でした",
+            ),
         )
         grads = learner("gpt2_backward", dlogits, cache)
         lr = learning_rate(step, steps, settings["lr"])
@@ -221,6 +252,7 @@ def _since(started: float) -> float:
 
 def main() -> None:
     settings = json.loads(sys.stdin.readline())
+    set_language(settings.get("lang"))  # the parent's choice, for the messages made here
     stream = os.fdopen(os.dup(1), "w", encoding="utf-8", buffering=1)
     os.dup2(2, 1)  # whatever the learner's code prints goes to stderr, not into the stream
     lock = threading.Lock()

@@ -19,6 +19,7 @@ from click.testing import CliRunner
 from checker.cli import main
 from checker.core import runner
 from checker.core.catalogue import load_course
+from checker.core.i18n import set_language
 from checker.learner import capstone
 from checker.learner.checking import CheckReport, DayReport, TaskReport
 from checker.learner.workspace import init_workspace
@@ -319,3 +320,16 @@ def test_the_progress_line_fills_with_the_steps():
     bar = lambda line: line[line.index("[") + 1 : line.index("]")]  # noqa: E731
     assert bar(done) == "█" * capstone.BAR
     assert bar(half).count("█") == capstone.BAR // 2
+
+
+def test_a_failure_while_sampling_says_before_training_in_both_languages(tmp_path):
+    tree = reference_copy(tmp_path)
+    append(tree, "day21_gpt2/gpt2.py", "def generate(*args, **kw):\n    return [[0]]\n")
+    run = capstone.train(tree, tiny())
+    assert run.error["kind"] == "wrong" and run.error["function"] == "generate"
+    assert run.losses == [] and "before training" in capstone.error_text(run)
+    set_language("ja")  # the child is told the language, and words its findings in it
+    run = capstone.train(tree, tiny())
+    text = capstone.error_text(run)
+    assert "学習前に" in text and "トークン ID" in text
+    assert not english_sentences(text), text
