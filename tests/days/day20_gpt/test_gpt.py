@@ -681,6 +681,21 @@ def test_next_token_loss_by_hand():
             ja="dlogits(softmax - one-hot を 2 位置で平均)",
         ),
     )
+    # One sequence of two tokens: a single scored position, so nothing is averaged.
+    loss, dlogits = gpt.next_token_loss(np.log([[[1.0, 3.0], [5.0, 5.0]]]), np.array([[0, 1]]))
+    assert_close(
+        loss,
+        -np.log(0.75),
+        msg(
+            en="the loss of ids [[0, 1]] with p(1) = 0.75 at position 0 (one scored position)",
+            ja="ids [[0, 1]] で位置 0 の p(1) = 0.75 のときの損失(採点する位置は 1 つ)",
+        ),
+    )
+    assert_close(
+        dlogits,
+        [[[0.25, -0.25], [0.0, 0.0]]],
+        msg(en="dlogits of ids [[0, 1]]", ja="ids [[0, 1]] の dlogits"),
+    )
 
 
 @pytest.mark.task("20.4")
