@@ -304,7 +304,10 @@ def train(
                     buffer += chunk
                     *lines, buffer = buffer.split(b"\n")
                     for line in lines:
-                        event = json.loads(line)
+                        try:
+                            event = json.loads(line)
+                        except json.JSONDecodeError:  # not the child's: ignore it
+                            continue
                         _fold(run, event)
                         on_event(event)
                 elif time.monotonic() - last > silence:
@@ -436,7 +439,7 @@ def save_png(losses: list[float], path: Path) -> str | None:
     axes.plot(range(1, len(losses) + 1), losses)
     axes.set_xlabel("step")
     axes.set_ylabel("loss (cross-entropy)")
-    axes.set_title("llmroad capstone: your GPT on 吾輩は猫である")
+    axes.set_title("llmroad capstone: your GPT on Wagahai wa Neko de Aru")  # fonts lack kanji
     figure.tight_layout()
     try:
         figure.savefig(path)

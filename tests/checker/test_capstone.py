@@ -11,6 +11,7 @@ import json
 import math
 import re
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -333,3 +334,16 @@ def test_a_failure_while_sampling_says_before_training_in_both_languages(tmp_pat
     text = capstone.error_text(run)
     assert "学習前に" in text and "トークン ID" in text
     assert not english_sentences(text), text
+
+
+def test_without_matplotlib_no_png_is_drawn_and_the_reason_says_so(tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # import matplotlib now fails
+    why = capstone.save_png([3.0, 2.0], tmp_path / "loss.png")
+    assert "matplotlib" in why and "never required" in why
+    assert not (tmp_path / "loss.png").exists()
+
+
+def test_with_matplotlib_the_curve_is_drawn_into_a_png(tmp_path):
+    pytest.importorskip("matplotlib")
+    assert capstone.save_png([3.0, 2.0, 1.5], tmp_path / "loss.png") is None
+    assert (tmp_path / "loss.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
