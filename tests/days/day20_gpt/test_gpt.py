@@ -159,15 +159,16 @@ def forward_by_loop(ids, params, H, **mistake):
     return hidden_by_loop(ids, params, H, **mistake) @ params["W_out"] + params["b_out"]
 
 
-def loss_by_loop(logits, ids, shift=1, count=None):
+def loss_by_loop(logits, ids, shift=1, count=None, read=0):
     """-log softmax(logits[b, t])[ids[b, t + shift]] averaged over the B (T - 1) positions
-    t < T - 1 (or divided by `count`), and its gradient."""
+    t < T - 1 (or divided by `count`), and its gradient. read=1 scores logits[b, t + 1]
+    instead (a mistake: the shift applied to both arrays)."""
     B, T, V = logits.shape
     total, grad = 0.0, np.zeros((B, T, V))
     n = B * (T - 1) if count is None else count
     for b in range(B):
         for t in range(T - 1):
-            z = logits[b, t] - logits[b, t].max()
+            z = logits[b, t + read] - logits[b, t + read].max()
             log_p = z - np.log(np.exp(z).sum())
             p = np.exp(log_p)
             target = ids[b, t + shift]
@@ -659,6 +660,17 @@ def test_next_token_loss_scores_the_next_token(rng):
             "token to predict: divide by B * (T - 1)",
             ja="next_token_loss が B * T で割っています。次のトークンがあるのは B * (T - 1) 個の"
             "位置だけなので、B * (T - 1) で割りましょう",
+        ),
+        correct=right_loss,
+    )
+    assert_not_mistake(
+        loss,
+        loss_by_loop(logits, ids, read=1)[0],
+        msg(
+            en="next_token_loss scored logits[:, 1:] against ids[:, 1:]: shift only the "
+            "targets. Position t's logits, logits[:, :-1], predict the next token, ids[:, 1:]",
+            ja="next_token_loss が logits[:, 1:] を ids[:, 1:] で採点しています。ずらすのは正解"
+            "だけです。位置 t のロジット logits[:, :-1] が次のトークン ids[:, 1:] を予測します",
         ),
         correct=right_loss,
     )
