@@ -491,7 +491,7 @@ def _capstone_progress(as_json: bool) -> Callable[[dict], None]:
         step, steps = event["step"], event["steps"]
         line = capstone.progress_line(step, steps, event["loss"], event["seconds"])
         if live:
-            click.echo("\r" + line.ljust(100), nl=step == steps, err=True)
+            click.echo("\r" + line + "\x1b[K", nl=step == steps, err=True)  # K: clear the rest
         elif step == steps or step % max(steps // 10, 1) == 0:
             click.echo(line, err=True)
 
@@ -601,7 +601,7 @@ def capstone_command(
         elif png:  # asked for, so say why not; never required otherwise
             click.secho(why_not, fg="yellow", err=True)
     if as_json:
-        _show(True, lambda: capstone.run_json(gate, run, drawn), str)
+        click.echo(json.dumps(capstone.run_json(gate, run, drawn), ensure_ascii=False, indent=2))
     else:
         parts = [capstone.loss_curve(run.losses)] if run.losses else []
         parts.append(capstone.samples_text(run))

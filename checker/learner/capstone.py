@@ -363,7 +363,7 @@ def _stop(process: subprocess.Popen) -> None:
 
 # --- what the learner reads -------------------------------------------------------------------
 
-BAR = 28
+BAR = 24
 EIGHTHS = " ▁▂▃▄▅▆▇█"
 
 
@@ -379,11 +379,9 @@ def progress_line(step: int, steps: int, loss: float, seconds: float) -> str:
     partial = EIGHTHS[int((filled - whole) * 8)] if whole < BAR else ""
     bar = ("█" * whole + partial).ljust(BAR, "·")
     left = seconds / max(step, 1) * (steps - step)
-    return msg(
-        en=f"  [{bar}] step {step}/{steps}  loss {loss:.3f}  {_clock(seconds)} spent, "
-        f"~{_clock(left)} left",
-        ja=f"  [{bar}] ステップ {step}/{steps}  損失 {loss:.3f}  経過 {_clock(seconds)}、"
-        f"残り約 {_clock(left)}",
+    return msg(  # under 80 columns, so that \r redraws it in place on any terminal
+        en=f"  [{bar}] {step}/{steps}  loss {loss:.3f}  {_clock(seconds)} (~{_clock(left)} left)",
+        ja=f"  [{bar}] {step}/{steps}  損失 {loss:.3f}  {_clock(seconds)}(残り約 {_clock(left)})",
     )
 
 

@@ -12,6 +12,7 @@ import math
 import re
 import shutil
 import sys
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -187,7 +188,7 @@ def test_the_text_report_shows_the_days_used_a_curve_and_both_samples(
     assert "day03, day16" in out and "init_gpt2" in out
     assert "Sample before training" in out and "Sample after 3 steps" in out
     assert "┤" in out and "└" in out
-    assert "step 3/3" in result.stderr  # the progress, on stderr
+    assert "3/3  loss" in result.stderr  # the progress, on stderr
     assert not ESCAPE.search(out)
 
 
@@ -347,3 +348,11 @@ def test_with_matplotlib_the_curve_is_drawn_into_a_png(tmp_path):
     pytest.importorskip("matplotlib")
     assert capstone.save_png([3.0, 2.0, 1.5], tmp_path / "loss.png") is None
     assert (tmp_path / "loss.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_the_progress_line_fits_an_80_column_terminal_in_both_languages():
+    for language in ("en", "ja"):
+        set_language(language)
+        line = capstone.progress_line(12345, 99999, 12.3456, 5999.0)
+        wide = sum(unicodedata.east_asian_width(c) in "WF" for c in line)
+        assert len(line) + wide < 80, line
