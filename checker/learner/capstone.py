@@ -254,7 +254,10 @@ def _environment() -> dict[str, str]:
 
 def _describe_exit(code: int) -> str:
     if code < 0:
-        name = signal.Signals(-code).name if -code in signal.Signals._value2member_map_ else -code
+        try:
+            name = signal.Signals(-code).name
+        except ValueError:
+            name = str(-code)
         return msg(
             en=f"the training process was ended by signal {name} (a crash in native code, or "
             "out of memory?)",
@@ -315,7 +318,7 @@ def train(
                         "event": "error",
                         "kind": "hang",
                         "function": None,
-                        "step": len(run.losses) + 1,
+                        "step": len(run.losses) + 1 if "before" in run.samples else None,
                         "message": msg(
                             en=f"no word from it for {silence:g} s",
                             ja=f"{silence:g} 秒間、何の知らせもありません",

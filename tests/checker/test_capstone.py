@@ -356,3 +356,14 @@ def test_the_progress_line_fits_an_80_column_terminal_in_both_languages():
         line = capstone.progress_line(12345, 99999, 12.3456, 5999.0)
         wide = sum(unicodedata.east_asian_width(c) in "WF" for c in line)
         assert len(line) + wide < 80, line
+
+
+def test_code_that_never_returns_to_python_is_stopped_by_the_parent(tmp_path, monkeypatch):
+    monkeypatch.setattr(capstone, "WATCHDOG_GRACE", 1.0)
+    tree = reference_copy(tmp_path)
+    # sum over a range runs in C holding the GIL: the child's own watchdog thread cannot run
+    append(tree, "day21_gpt2/gpt2.py", "def init_gpt2(config, seed):\n    sum(range(10**15))\n")
+    run = capstone.train(tree, tiny(call_timeout=1.0))
+    assert run.error["kind"] == "hang" and run.error["function"] is None
+    assert "stopped responding" in capstone.error_text(run)
+    assert run.seconds < 15
