@@ -70,7 +70,6 @@ def gpt2_block(x: np.ndarray, params: dict, n_heads: int) -> tuple[np.ndarray, t
     Returns (out, cache): out: (B, T, C) float64; cache: what gpt2_block_backward needs
     (opaque).
     """
-    x = np.asarray(x, dtype=float)
     T = x.shape[1]
     n1, ln1 = layer_norm(x, params["ln1"])  # (B, T, C)
     a, attn = multi_head_attention(n1, params["attn"], n_heads, causal_mask(T))  # (B, T, C)
@@ -134,9 +133,8 @@ def gpt2_backward(dlogits: np.ndarray, cache: tuple) -> dict:
     grads["ln_f"] = {"gamma", "beta"}.
     """
     ids, h, ln_f, caches, params = cache
-    V, C = params["wte"].shape
     T = ids.shape[1]
-    dwte = dlogits.reshape(-1, V).T @ h.reshape(-1, C)  # (V, C): the output layer's use
+    dwte = np.einsum("btv,btc->vc", dlogits, h)  # (V, C): the output layer's use, summed
     dx, dln_f = layer_norm_backward(dlogits @ params["wte"], ln_f)  # (B, T, C)
     dblocks = []
     for cache_i in reversed(caches):  # the last block first

@@ -987,6 +987,52 @@ def test_filter_logits_matches_a_loop_on_random_logits(rng):
 
 
 @pytest.mark.task("21.4")
+def test_filter_logits_top_p_1_keeps_a_row_whose_sum_rounds_below_1():
+    logits = np.zeros(
+        (1, 10)
+    )  # ten probabilities 0.1, whose running sum ends at 0.9999999999999999
+    check_filter(
+        gpt2.filter_logits(logits, top_p=1.0),
+        logits,
+        msg(
+            en="filter_logits(top_p=1.0) of ten equal logits: nothing is removed, even though "
+            "the running sum of ten 0.1s ends just below 1 in floating point (when no sum "
+            "reaches p, every token stays)",
+            ja="10 個の等しいロジットの filter_logits(top_p=1.0): 何も取り除きません。浮動小数点"
+            "では 0.1 を 10 回足した累積和が 1 にわずかに届きませんが、どの和も p に達しないなら"
+            "すべてのトークンを残します",
+        ),
+    )
+
+
+@pytest.mark.task("21.4")
+def test_filter_logits_and_sample_next_stay_finite_at_huge_logits(rng, seed):
+    # rows of about ±1e3 whose differences are of order 1: several tokens stay and are drawn
+    logits = 1e3 * rng.choice([-1.0, 1.0], size=(20, 1)) + rng.standard_normal((20, 6))
+    with np.errstate(all="ignore"):
+        filtered = gpt2.filter_logits(logits, top_k=4, top_p=0.9)
+        ids = gpt2.sample_next(logits, 1.0, top_k=4, top_p=0.9, seed=seed)
+    assert not np.any(np.isnan(np.asarray(filtered, dtype=float))), msg(
+        en="filter_logits returned NaN at logits of about 1e3: exp overflows. Subtract each "
+        "row's largest logit before exp (the softmax does not change)",
+        ja="ロジットが 1e3 程度のとき filter_logits が NaN を返しました。exp があふれています。"
+        "exp の前に各行の最大のロジットを引きましょう(softmax は変わりません)",
+    )
+    check_filter(
+        filtered,
+        filter_by_loop(logits, 4, 0.9),
+        msg(en="filter_logits at logits of about 1e3", ja="ロジット 1e3 程度での filter_logits"),
+    )
+    want = sample_by_hand(logits, 1.0, 4, 0.9, seed)
+    assert np.array_equal(np.asarray(ids).reshape(-1), want), msg(
+        en=f"sample_next at logits of about 1e3 gave {num(np.asarray(ids).reshape(-1)[:8])} …, "
+        f"expected {num(want[:8])} …: subtract each row's largest logit before exp",
+        ja=f"ロジット 1e3 程度で sample_next が {num(np.asarray(ids).reshape(-1)[:8])} … を返し"
+        f"ましたが、{num(want[:8])} … のはずです。exp の前に各行の最大のロジットを引きましょう",
+    )
+
+
+@pytest.mark.task("21.4")
 @pytest.mark.checks("mistake")
 def test_sample_next_divides_by_the_temperature(rng, seed):
     logits = logits_of([[0.5, 0.25, 0.15, 0.1]])
@@ -1288,6 +1334,25 @@ def test_gpt2_step_extends_any_cache(rng):
         msg(
             en="the cached keys of positions 0..3, kept first",
             ja="先頭に残る位置 0〜3 のキャッシュ済みのキー",
+        ),
+    )
+
+
+@pytest.mark.task("21.5")
+def test_gpt2_step_stays_finite_at_huge_attention_scores(rng):
+    ids, params = kink_free_case(rng, config(L=1), B=2, T=4)
+    for key in ("Wq", "Wk"):
+        params["blocks"][0]["attn"][key] = 30 * params["blocks"][0]["attn"][key]  # scores ~ 1e3
+    with np.errstate(all="ignore"):
+        logits, _ = step_through(ids, params, 2)
+    assert_close(
+        logits,
+        forward_by_loop(ids, params, 2)[0],
+        msg(
+            en="gpt2_step's logits when the attention scores are about 1e3 (subtract each row's "
+            "largest score before exp, or exp overflows)",
+            ja="アテンションのスコアが 1e3 程度のときの gpt2_step のロジット(exp の前に各行の最大の"
+            "スコアを引かないと exp があふれます)",
         ),
     )
 
