@@ -187,6 +187,7 @@ def gate_json(gate: Gate) -> dict:
             for r in gate.failing
         ],
         "problems": gate.problems,
+        "seconds": round(gate.seconds, 3),
     }
 
 
@@ -580,6 +581,7 @@ def run_json(gate: Gate, run: Run | None, png: str | None = None) -> dict:
             "seed": run.settings.seed,
             "prompt": run.settings.prompt,
             "n_params": run.n_params,
+            "corpus_characters": run.characters,
             "losses": run.losses,
             "samples": run.samples,
             "seconds": round(run.seconds, 3),
