@@ -705,6 +705,7 @@ def _pytest_args(run: SuiteRun, tree: Path, report: Path) -> list[str]:
         str(report),
         "-q",
         "--no-header",
+        "--tb=native",  # as the checker's runner: the failures' tracebacks are never read
         "-p",
         "no:cacheprovider",
         "-p",

@@ -21,6 +21,11 @@ def english(monkeypatch):
 def with_last_day_unbuilt() -> Course:
     """The course as it was before its last day was built (that day has no tasks): what the
     checker says of days announced but not built does not depend on which days exist."""
+    return built_up_to(len(load_course().days) - 1)
+
+
+def built_up_to(number: int) -> Course:
+    """The course as if only days 1..number were built (the later ones have no tasks)."""
     course = load_course()
-    last = dataclasses.replace(course.days[-1], tasks=())
-    return dataclasses.replace(course, days=(*course.days[:-1], last))
+    days = tuple(d if d.number <= number else dataclasses.replace(d, tasks=()) for d in course.days)
+    return dataclasses.replace(course, days=days)

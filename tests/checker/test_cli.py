@@ -20,7 +20,7 @@ from click.testing import CliRunner
 from checker.cli import main
 from checker.core.catalogue import load_course
 from checker.learner.workspace import init_workspace
-from tests.checker.conftest import with_last_day_unbuilt
+from tests.checker.conftest import built_up_to, with_last_day_unbuilt
 
 ROOT = Path(__file__).resolve().parents[2]
 DAY1 = load_course().day(1)
@@ -85,12 +85,13 @@ def test_check_without_a_day_is_a_usage_error(workspace):
     assert llmroad(workspace, "check").exit_code == 2
 
 
-def test_check_all_on_the_reference_passes_and_lists_later_days(workspace):
+def test_check_all_on_the_reference_passes_and_lists_later_days(workspace, monkeypatch):
+    # Two built days keep it quick; the wheel's test checks --all over the whole course.
+    monkeypatch.setattr("checker.cli.load_course", lambda: built_up_to(2))
     result = llmroad(workspace, "check", "--all", "--impl", "solutions")
     assert result.exit_code == 0, result.output
-    built = sum(day.available for day in load_course().days)
-    assert "not built yet" in result.output
-    assert f"{built} of {built} built days pass" in result.output
+    assert "day03" in result.output and "not built yet" in result.output
+    assert "2 of 2 built days pass" in result.output
 
 
 def test_json_report_has_days_tasks_and_tests(workspace):

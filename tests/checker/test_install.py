@@ -78,7 +78,10 @@ def test_a_checkout_whose_learner_finished_the_course_still_passes_its_tests(tmp
     assert run([*llmroad, "init"], cwd=clone).returncode == 0
     finish_the_course(clone / "llmroad-work")
     assert run([*llmroad, "check", "--all"], cwd=clone / "llmroad-work").returncode == 0
-    tests = ["tests/checker/test_suites_sound.py", "tests/checker/test_consistency.py"]
+    # Were the workspace's finished days read in place of the pristine stubs, a stub would
+    # pass: the stubs' run is the one that tells (the reference's runs look the same).
+    stubs = "tests/checker/test_suites_sound.py::test_no_test_passes_on_the_untouched_stubs"
+    tests = [stubs, "tests/checker/test_consistency.py"]
     result = run(
         [sys.executable, "-m", "pytest", *tests, "-q", "-p", "no:cacheprovider"], cwd=clone
     )
