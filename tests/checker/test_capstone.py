@@ -12,6 +12,7 @@ import math
 import re
 import shutil
 import sys
+import types
 import unicodedata
 from pathlib import Path
 
@@ -344,9 +345,38 @@ def test_without_matplotlib_no_png_is_drawn_and_the_reason_says_so(tmp_path, mon
     assert not (tmp_path / "loss.png").exists()
 
 
-def test_with_matplotlib_the_curve_is_drawn_into_a_png(tmp_path):
-    pytest.importorskip("matplotlib")
+class FakeAxes:
+    def __init__(self) -> None:
+        self.lines: list[tuple[list, list]] = []
+
+    def plot(self, x, y) -> None:
+        self.lines.append((list(x), list(y)))
+
+    def __getattr__(self, name):  # labels and title
+        return lambda *args, **kwargs: None
+
+
+class FakeFigure:
+    def tight_layout(self) -> None:
+        pass
+
+    def savefig(self, path) -> None:
+        Path(path).write_bytes(b"\x89PNG\r\n\x1a\n")
+
+
+def test_with_matplotlib_the_curve_is_drawn_into_a_png(tmp_path, monkeypatch):
+    """matplotlib is never a dependency, so a stand-in with its API records the drawing
+    (the real one was tried by hand): the losses against steps 1..N, without a window."""
+    axes, figure, closed, backends = FakeAxes(), FakeFigure(), [], []
+    pyplot = types.SimpleNamespace(
+        subplots=lambda **kwargs: (figure, axes), close=lambda fig: closed.append(fig)
+    )
+    matplotlib = types.SimpleNamespace(use=backends.append, pyplot=pyplot)
+    monkeypatch.setitem(sys.modules, "matplotlib", matplotlib)
+    monkeypatch.setitem(sys.modules, "matplotlib.pyplot", pyplot)
     assert capstone.save_png([3.0, 2.0, 1.5], tmp_path / "loss.png") is None
+    assert axes.lines == [([1, 2, 3], [3.0, 2.0, 1.5])]
+    assert backends == ["Agg"] and closed == [figure]
     assert (tmp_path / "loss.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
