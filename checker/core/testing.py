@@ -119,6 +119,16 @@ def num(value: Any) -> str:
     return repr(value)
 
 
+def _told_apart(actual: Any, expected: Any) -> tuple[str, str]:
+    """Both numbers as num() writes them, with more digits where six would show the same
+    number twice ('-0.391391, expected -0.391391' says nothing)."""
+    got, want = num(actual), num(expected)
+    if got == want and isinstance(actual, float | np.floating):
+        digits = next((d for d in range(7, 18) if f"{actual:.{d}g}" != f"{expected:.{d}g}"), 17)
+        got, want = f"{float(actual):.{digits}g}", f"{float(expected):.{digits}g}"
+    return got, want
+
+
 def _ja(what: str) -> str:
     """`what` before a Japanese particle: a space after a code name (`X_train は`), none
     after Japanese (`勾配は`), as Japanese technical writing spaces them."""
@@ -216,7 +226,7 @@ def _mismatch(what: str, actual: np.ndarray, expected: np.ndarray, wrong: np.nda
     """'x is 1.1154, expected 1.0' for one number; for an array, how many entries are
     wrong and the first of them."""
     index = _first_wrong(actual, expected, wrong)
-    got, want = num(actual[index]), num(expected[index])
+    got, want = _told_apart(actual[index], expected[index])
     if actual.size == 1:
         return msg(
             en=f"{what} is {got}, expected {want}",
