@@ -706,6 +706,9 @@ def _pytest_args(run: SuiteRun, tree: Path, report: Path) -> list[str]:
         "-q",
         "--no-header",
         "--tb=native",  # as the checker's runner: the failures' tracebacks are never read
+        # The plugin's message is the assertion's own either way; rewriting a suite's asserts
+        # took a third of a short run (the child writes no bytecode, so nothing is cached).
+        "--assert=plain",
         "-p",
         "no:cacheprovider",
         "-p",
@@ -747,6 +750,9 @@ def _warm() -> None:
     import pytest_timeout  # noqa: F401
 
     import checker.core.plugin  # noqa: F401
+    from checker.core.catalogue import load_course
+
+    load_course()  # cached: the plugin reads it in every child
 
 
 class _Forked:
