@@ -1403,7 +1403,8 @@ def test_generate_equals_recomputation(rng, seed):
             "sample_next(..., seed=seed + i) for new token i = 0, 1, ... gives that",
             ja=f"generate(temperature={temperature}, top_k={top_k}, top_p={top_p}, seed={seed}) の"
             f"最初の行が {num(np.asarray(out)[0])} でしたが、{num(want[0])} のはずです。毎トークン"
-            "順伝播をやり直し、i 番目(0 から数える)の新しいトークンを最後の位置から sample_next(..., seed=seed + i) で引くとそうなります",
+            "順伝播をやり直し、i 番目(0 から数える)の新しいトークンを最後の位置から "
+            "sample_next(..., seed=seed + i) で引くとそうなります",
         )
 
 
