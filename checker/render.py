@@ -99,21 +99,35 @@ def _task_line(task: TaskReport, columns: int) -> str:
 
 def _swapped_note(report: DayReport, course: Course) -> str:
     names = [course.day_of_folder(folder) for folder in report.swapped]
-    en = " and ".join(f"{d.id} ({d.title_en})" for d in names)
+    en = _and([f"{d.id} ({d.title_en})" for d in names])
     ja = "、".join(f"{d.id}({d.title_ja})" for d in names)
     day = report.day.id
-    one = len(names) == 1
-    isnt, it = ("isn't", "it") if one else ("aren't", "them")
+    if len(names) == 1:
+        state, them, those = (
+            "isn't passing yet (or has changed since it last passed)",
+            "it",
+            "that day",
+        )
+    else:
+        state, them, those = (
+            "aren't passing yet (or have changed since they last passed)",
+            "them",
+            "those days",
+        )
     return style(
         msg(
-            en=f"  note: {en} {isnt} passing yet (or changed since {it} last passed), so {day} "
-            f"was checked with the reference version of {it}. Check "
-            f"{'that day' if one else 'those days'} to use your own.",
+            en=f"  note: {en} {state}, so {day} was checked with the reference version of "
+            f"{them}. Check {those} to use your own.",
             ja=f"  注: {ja} がまだ合格していない(または合格後に変更された)ため、{day} は"
             "その日の模範解答を使って確認しました。その日を check すると自分のコードが使われます。",
         ),
         fg="yellow",
     )
+
+
+def _and(items: list[str]) -> str:
+    """'a', 'a and b', 'a, b and c'."""
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
 
 
 def _indented(text: str, prefix: str = "    ") -> str:
