@@ -18,6 +18,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,7 +33,7 @@ WATCHDOG_GRACE = 15.0  # seconds past the per-test limit before the runner kills
 # generic value mismatch.
 KINDS = ("inputs", "types", "mistake", "values", "perf")
 MAX_RESTARTS = 20  # a tree that crashes the child more often than this is not worth finishing
-_live: set[subprocess.Popen] = set()  # every pytest child running now, for stop_everything
+_live: set[subprocess.Popen] = set()  # every child running now, for stop_everything
 _stopping = threading.Event()
 
 
@@ -115,14 +116,14 @@ def _pytest_command(request: RunRequest, report: Path, deselect: list[str]) -> l
 ONE_THREAD = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 
 
-def _environment(request: RunRequest) -> dict[str, str]:
-    """The child's environment: the language of the suites' messages, and one thread for
-    NumPy's matrix products unless the caller chose otherwise, so that a speed check's two
-    timings (the learner's code and the test's own version) are made alike and a busy
-    machine's thread scheduling does not blur them."""
-    base = os.environ if request.env is None else request.env
+def child_environment(base: Mapping[str, str] | None = None, lang: str | None = None) -> dict:
+    """A child's environment: `base` (default: ours), the language of its messages, and one
+    thread for NumPy's matrix products unless the caller chose otherwise, so that a speed
+    check's two timings (the learner's code and the test's own version) are made alike and
+    a busy machine's thread scheduling does not blur them."""
+    base = os.environ if base is None else base
     threads = {name: "1" for name in ONE_THREAD if name not in base}
-    return {**threads, **base, ENV: request.lang or current()}
+    return {**threads, **base, ENV: lang or current()}
 
 
 def _limit_memory(memory_mb: int | None):
@@ -141,7 +142,7 @@ def _limit_memory(memory_mb: int | None):
 
 
 def stop_everything() -> None:
-    """End every pytest child now running (their workers die with them), and start no
+    """End every child now running (a pytest child's workers die with it), and start no
     other: for a grader told to stop (SIGTERM, Ctrl-C)."""
     _stopping.set()
     for process in list(_live):
@@ -166,7 +167,27 @@ def _kill_group(process: subprocess.Popen) -> None:
         pass
 
 
-def _kill(process: subprocess.Popen) -> None:
+def start_child(
+    command: list[str], env: dict[str, str], memory_mb: int | None = None, **streams
+) -> subprocess.Popen:
+    """Every process the checker starts: in a session of its own (so Ctrl-C reaches the
+    checker, which then stops the child and all it started), dying with the thread that
+    started it, limited to `memory_mb`, and known to stop_everything. `streams`: stdin,
+    stdout, stderr as subprocess.Popen takes them."""
+    process = subprocess.Popen(
+        command,
+        cwd=PROJECT_ROOT,
+        env=env,
+        start_new_session=True,
+        preexec_fn=_limit_memory(memory_mb),
+        **streams,
+    )
+    _live.add(process)
+    return process
+
+
+def stop_child(process: subprocess.Popen) -> None:
+    """End the child and everything it started, and reap it."""
     _kill_group(process)
     process.wait()
     _live.discard(process)
@@ -180,17 +201,14 @@ def _run_once(
     report.touch()
     output = workdir / "output.txt"
     with open(output, "wb") as sink:
-        process = subprocess.Popen(
+        process = start_child(
             _pytest_command(request, report, deselect),
-            cwd=PROJECT_ROOT,
-            env=_environment(request),
+            child_environment(request.env, request.lang),
+            request.memory_mb,
             stdin=subprocess.DEVNULL,
             stdout=sink,
             stderr=subprocess.STDOUT,
-            start_new_session=True,
-            preexec_fn=_limit_memory(request.memory_mb),
         )
-        _live.add(process)
         watchdog = (
             request.timeout + WATCHDOG_GRACE
         )  # pytest-timeout acts first; this is for C-level hangs
@@ -207,7 +225,7 @@ def _run_once(
                     stopped = True
                     break
         finally:  # also on Ctrl-C: the child is in a session of its own and would live on
-            _kill(process)  # and reap anything the learner's code left running
+            stop_child(process)  # and reap anything the learner's code left running
     with open(output, "rb") as sink:  # only its end: the output may be large
         sink.seek(max(sink.seek(0, os.SEEK_END) - 3000, 0))
         tail = sink.read().decode("utf-8", errors="replace")

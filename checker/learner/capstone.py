@@ -32,7 +32,8 @@ from pathlib import Path
 from checker.core.catalogue import Course, Day, load_course
 from checker.core.corpus import corpus_text, vocabulary
 from checker.core.i18n import current, msg
-from checker.core.layout import PROJECT_ROOT, REFERENCE
+from checker.core.layout import REFERENCE
+from checker.core.runner import child_environment, start_child, stop_child
 from checker.learner.checking import DayReport, check
 from checker.learner.progress import tree_hash
 from checker.learner.workspace import Workspace
@@ -48,7 +49,6 @@ PROMPT = "吾輩は"
 TEMPERATURE = 0.8
 CALL_TIMEOUT = 60.0  # seconds one call into the learner's code may take
 WATCHDOG_GRACE = 15.0  # past CALL_TIMEOUT, for code that never returns to Python
-THREADS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 
 
 # --- the gate -------------------------------------------------------------------------------
@@ -247,12 +247,6 @@ class Run:
         return self.error is None and not self.interrupted and "after" in self.samples
 
 
-def _environment() -> dict[str, str]:
-    """One thread for NumPy's matrix products unless the caller chose otherwise: the model
-    is small, and the machine may be shared."""
-    return {**{name: "1" for name in THREADS}, **os.environ}
-
-
 def _describe_exit(code: int) -> str:
     if code < 0:
         try:
@@ -284,14 +278,12 @@ def train(
     started = time.monotonic()
     silence = settings.call_timeout + WATCHDOG_GRACE
     with tempfile.TemporaryFile() as printed:
-        process = subprocess.Popen(
+        process = start_child(
             [sys.executable, "-m", "checker.learner.capstone_train"],
-            cwd=PROJECT_ROOT,
-            env=_environment(),
+            child_environment(),
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=printed,
-            start_new_session=True,  # Ctrl-C reaches us, and we stop it and what it started
         )
         try:
             process.stdin.write((json.dumps(settings.for_child(tree)) + "\n").encode())
@@ -329,7 +321,7 @@ def train(
         except KeyboardInterrupt:
             run.interrupted = True
         finally:
-            _stop(process)
+            stop_child(process)
         if run.error is None and not run.interrupted and "after" not in run.samples:
             run.error = {
                 "event": "error",
@@ -355,14 +347,6 @@ def _fold(run: Run, event: dict) -> None:
         run.samples[event["when"]] = event["text"]
     elif kind == "error":
         run.error = event
-
-
-def _stop(process: subprocess.Popen) -> None:
-    try:
-        os.killpg(process.pid, signal.SIGKILL)  # the child and anything it started
-    except ProcessLookupError:
-        pass
-    process.wait()
 
 
 # --- what the learner reads -------------------------------------------------------------------
