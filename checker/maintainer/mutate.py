@@ -43,6 +43,7 @@ from __future__ import annotations
 import ast
 import copy
 import difflib
+import gc
 import io
 import json
 import math
@@ -56,6 +57,7 @@ import time
 import tokenize
 from collections import Counter, deque
 from collections.abc import Callable, Collection, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -913,10 +915,23 @@ def run_forked(runs: list[SuiteRun], jobs: int, limit: float) -> dict[object, Su
     if fork:
         _warm()
     outcomes: dict[object, SuiteOutcome] = {}
-    with tempfile.TemporaryDirectory(prefix="llmroad-runs-") as base:
+    with tempfile.TemporaryDirectory(prefix="llmroad-runs-") as base, _frozen_heap():
         slots = _make_slots(Path(base), max(1, min(jobs, len(runs))))
         _run_all(runs, slots, limit, fork, lambda run, outcome: outcomes.update({run.key: outcome}))
     return outcomes
+
+
+@contextmanager
+def _frozen_heap() -> Iterator[None]:
+    """Keep this process's objects out of its forked children's garbage collections (pytest
+    collects at the end of every run): a large parent, such as the project's own test
+    session, otherwise made each child scan all of it."""
+    gc.collect()
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 def _select(mutants: list[Mutant], settings: Settings) -> list[Mutant]:

@@ -67,7 +67,8 @@ def test_a_wheel_in_a_fresh_environment_is_the_whole_course(tmp_path):
 @pytest.mark.slow
 def test_a_checkout_whose_learner_finished_the_course_still_passes_its_tests(tmp_path):
     """The project's tests read the course's own pristine trees, never a workspace, even
-    one inside the checkout (here with every day done and progress recorded)."""
+    one inside the checkout (here with every day done, and progress recorded for the first
+    and the last: checking them all again would only repeat the wheel's test)."""
     clone = tmp_path / "clone"
     shutil.copytree(
         ROOT,
@@ -77,7 +78,7 @@ def test_a_checkout_whose_learner_finished_the_course_still_passes_its_tests(tmp
     llmroad = [sys.executable, "-c", "from checker.cli import run; run()"]
     assert run([*llmroad, "init"], cwd=clone).returncode == 0
     finish_the_course(clone / "llmroad-work")
-    assert run([*llmroad, "check", "--all"], cwd=clone / "llmroad-work").returncode == 0
+    assert run([*llmroad, "check", "day01", "day24"], cwd=clone / "llmroad-work").returncode == 0
     # Were the workspace's finished days read in place of the pristine stubs, a stub would
     # pass: the stubs' run is the one that tells (the reference's runs look the same).
     stubs = "tests/checker/test_suites_sound.py::test_no_test_passes_on_the_untouched_stubs"

@@ -123,69 +123,96 @@ def _mutated_source(mistake: Mistake) -> str:
     return source
 
 
+@dataclass
+class Diagnosis:
+    """What `llmroad check` shows first for a mistake's task, in both languages; None where
+    the task passes. `problem`: why the runs could not tell."""
+
+    en: str | None = None
+    ja: str | None = None
+    problem: str | None = None
+
+
 def _first_problem(mistake: Mistake, outcome: SuiteOutcome) -> Outcome | None:
     """What `llmroad check` shows first for the mistake's task, from a run of only that
     task's tests, most telling first, stopped at the first failure."""
     tests, problems = outcomes_of(outcome.events)
-    assert not problems, f"{mistake.id}: {problems}"
-    assert outcome.code is not None, f"{mistake.id}: the suite did not finish"
+    if problems:
+        raise ValueError(f"the suite could not run: {problems}")
+    if outcome.code is None:
+        raise ValueError(f"the suite did not finish within {RUN_LIMIT:g} s")
     ran = {event["nodeid"] for event in outcome.events if event["event"] == "result"}
     tests = [t for t in tests if t.task == mistake.task and t.nodeid in ran]  # not those -x skipped
     return TaskReport(mistake.day.task(mistake.task), tests).first_problem
 
 
-_diagnosed: dict[str, dict[str, tuple[str | None, str | None]]] = {}
+def _run(mistake: Mistake, lang: str, tests: tuple[str, ...] = ()) -> SuiteRun:
+    return SuiteRun(
+        key=(mistake.day.id, mistake.id),
+        folder=mistake.day.folder,
+        module=Path(mistake.file).stem,
+        source=_mutated_source(mistake),
+        extra_args=("--task", mistake.task, "--telling-first"),
+        tests=tests,
+        lang=lang,
+    )
 
 
-def diagnoses(day: Day) -> dict[str, tuple[str | None, str | None]]:
-    """mistake id -> (first message in English, in Japanese) for every mistake of `day`.
+def diagnose(mistakes: list[Mistake]) -> dict[tuple[str, str], Diagnosis]:
+    """(day id, mistake id) -> its Diagnosis, for every mistake given.
 
     Each mutant runs its task's tests most telling first (`--telling-first -x`), so the
     run stops at the message `llmroad check` would show first; then that one test runs
     again in Japanese. Two runs at a time, each in a child forked from this warm process
     (the mutation tool's runner: a cold pytest child per run spent most of its time
-    importing). Worked out once per day, so that `-k day03` runs only day 3's."""
-    if day.id in _diagnosed:
-        return _diagnosed[day.id]
-    mistakes = {mistake.id: mistake for mistake in mistakes_of(day)}
+    importing)."""
+    by_key = {(m.day.id, m.id): m for m in mistakes}
+    diagnoses = {key: Diagnosis() for key in by_key}
+    english = run_forked([_run(m, "en") for m in by_key.values()], jobs=2, limit=RUN_LIMIT)
+    first: dict[tuple[str, str], Outcome] = {}
+    for key, outcome in english.items():
+        try:
+            test = _first_problem(by_key[key], outcome)
+        except ValueError as error:
+            diagnoses[key].problem = str(error)
+            continue
+        if test is not None:
+            first[key], diagnoses[key].en = test, test.message
+    again = [_run(by_key[key], "ja", (test.nodeid,)) for key, test in first.items()]
+    for key, outcome in run_forked(again, jobs=2, limit=RUN_LIMIT).items():
+        try:
+            test = _first_problem(by_key[key], outcome)
+        except ValueError as error:
+            diagnoses[key].problem = f"in Japanese, {error}"
+            continue
+        diagnoses[key].ja = test and test.message
+    return diagnoses
 
-    def run(mistake: Mistake, lang: str, tests: tuple[str, ...] = ()) -> SuiteRun:
-        return SuiteRun(
-            key=mistake.id,
-            folder=day.folder,
-            module=Path(mistake.file).stem,
-            source=_mutated_source(mistake),
-            extra_args=("--task", mistake.task, "--telling-first"),
-            tests=tests,
-            lang=lang,
-        )
 
-    english = run_forked([run(m, "en") for m in mistakes.values()], jobs=2, limit=RUN_LIMIT)
-    first = {key: _first_problem(mistakes[key], outcome) for key, outcome in english.items()}
-    failing = [run(mistakes[k], "ja", (t.nodeid,)) for k, t in first.items() if t is not None]
-    japanese = run_forked(failing, jobs=2, limit=RUN_LIMIT)
-
-    def messages(key: str) -> tuple[str | None, str | None]:
-        if first[key] is None:  # the suite passes with this mistake
-            return None, None
-        in_japanese = _first_problem(mistakes[key], japanese[key])
-        return first[key].message, in_japanese and in_japanese.message
-
-    _diagnosed[day.id] = {key: messages(key) for key in mistakes}
-    return _diagnosed[day.id]
+@pytest.fixture(scope="session")
+def diagnosed(request) -> dict[tuple[str, str], Diagnosis]:
+    """Every mistake this session selected (`-k day03` runs only day 3's), in one pool, so
+    that a slow mutant of one day overlaps the quick ones of the next."""
+    chosen = [
+        item.callspec.params["mistake"]
+        for item in request.session.items
+        if getattr(item, "originalname", "") == "test_the_suite_names_the_mistake"
+    ]
+    return diagnose(chosen)
 
 
 @pytest.mark.slow
-@pytest.mark.timeout(900)  # the first mistake of a day runs all of that day's
+@pytest.mark.timeout(900)  # the first one runs every mistake selected
 @pytest.mark.parametrize("mistake", ALL, ids=lambda m: f"{m.day.id} {m.id}")
-def test_the_suite_names_the_mistake(mistake):
-    en, ja = diagnoses(mistake.day)[mistake.id]
-    assert en is not None, f"{mistake.id}: the suite passes with this mistake"
-    assert mistake.expect_en in en, (
+def test_the_suite_names_the_mistake(mistake, diagnosed):
+    found = diagnosed[mistake.day.id, mistake.id]
+    assert found.problem is None, f"{mistake.id}: {found.problem}"
+    assert found.en is not None, f"{mistake.id}: the suite passes with this mistake"
+    assert mistake.expect_en in found.en, (
         f"{mistake.id}: the first message shown for {mistake.task} should name the mistake "
-        f"({mistake.expect_en!r}); it says: {en}"
+        f"({mistake.expect_en!r}); it says: {found.en}"
     )
-    assert mistake.expect_ja in (ja or ""), (
+    assert mistake.expect_ja in (found.ja or ""), (
         f"{mistake.id}: in Japanese the first message should say {mistake.expect_ja!r}; "
-        f"it says: {ja}"
+        f"it says: {found.ja}"
     )
