@@ -35,7 +35,6 @@ from checker.core.i18n import current, msg
 from checker.core.layout import REFERENCE
 from checker.core.runner import child_environment, start_child, stop_child
 from checker.learner.checking import DayReport, check
-from checker.learner.progress import tree_hash
 from checker.learner.workspace import Workspace
 
 TOP_DAY = "day21_gpt2"  # the capstone's GPT is day 21's; its prerequisites come from the catalogue
@@ -82,13 +81,7 @@ def _fresh_passes(workspace: Workspace | None, tree: Path, days: list[Day]) -> l
     if workspace is None or tree.resolve() != workspace.exercises.resolve():
         return []
     progress, _ = workspace.progress.load()
-    return [
-        d.id
-        for d in days
-        if d.id in progress.days
-        and progress.days[d.id].passing
-        and progress.days[d.id].tree_hash == tree_hash(tree / d.folder)
-    ]
+    return [d.id for d in days if progress.passes_as_it_is(d, tree)]
 
 
 def gate(

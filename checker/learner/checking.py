@@ -113,13 +113,7 @@ def _passing_elsewhere(
     """Prerequisite days not being run now whose recorded pass is still fresh."""
     running = {day.folder for day in days}
     needed = {p for day in days for p in course.prerequisites(day) if p.folder not in running}
-    return [
-        p.id
-        for p in needed
-        if p.id in progress.days
-        and progress.days[p.id].passing
-        and progress.days[p.id].tree_hash == tree_hash(tree / p.folder)
-    ]
+    return [p.id for p in needed if progress.passes_as_it_is(p, tree)]
 
 
 def _record(progress: Progress, reports: list[DayReport], tree: Path) -> None:

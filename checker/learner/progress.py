@@ -15,6 +15,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from checker.core.catalogue import Day
 from checker.core.i18n import msg
 
 VERSION = 1
@@ -37,6 +38,15 @@ class DayProgress:
 class Progress:
     days: dict[str, DayProgress] = field(default_factory=dict)  # "day04" -> ...
     hints: dict[str, int] = field(default_factory=dict)  # task id -> highest hint level shown
+
+    def passes_as_it_is(self, day: Day, tree: Path) -> bool:
+        """Whether the day's recorded pass is still fresh: its folder in `tree` unchanged."""
+        record = self.days.get(day.id)
+        return (
+            record is not None
+            and record.passing
+            and record.tree_hash == tree_hash(tree / day.folder)
+        )
 
 
 def tree_hash(folder: Path) -> str:
