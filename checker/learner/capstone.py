@@ -512,7 +512,7 @@ def used_text(gate: Gate, settings: Settings) -> str:
         f"{settings.steps} steps of {settings.batch_size} windows, seed {settings.seed}.",
         ja=f"卒業制作に必要な日はすべて合格しています: {names}。\n"
         f"あなたの関数だけで組んだ GPT-2(day21 の init_gpt2、gpt2_forward、gpt2_backward、"
-        f"generate と day20 の next_token_loss、adamw_step)を、『吾輩は猫である』の冒頭で"
+        f"generate と day20 の next_token_loss、adamw_step)を、『吾輩は猫である』の冒頭で、"
         f"1 文字 1 トークンとして学習させます: {c['n_layers']} ブロック、{c['n_heads']} ヘッド、"
         f"幅 {c['d_model']}、文脈長 {c['max_len']}、{settings.batch_size} 窓 × {settings.steps} "
         f"ステップ、seed {settings.seed}。",
