@@ -41,9 +41,11 @@ docstrings and annotations never are.
 from __future__ import annotations
 
 import ast
+import compileall
 import copy
 import difflib
 import gc
+import importlib
 import io
 import json
 import math
@@ -60,6 +62,7 @@ from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from py_compile import PycInvalidationMode
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -746,8 +749,12 @@ def _child(tree: str, module: str | None, args: list[str], lang: str = "en") -> 
 
 def _warm() -> None:
     """Import in the parent what every forked child needs, so each child starts warm."""
+    import _pytest.config
     import _pytest.pytester  # noqa: F401
     import numpy  # noqa: F401
+
+    for plugin in _pytest.config.default_plugins:  # what each new pytest config imports
+        importlib.import_module(f"_pytest.{plugin}")
     import pytest  # noqa: F401
     import pytest_timeout  # noqa: F401
 
@@ -841,6 +848,9 @@ def _make_slots(base: Path, jobs: int) -> list[_Slot]:
     for i in range(jobs):
         tree = base / f"worker{i}" / "tree"
         shutil.copytree(REFERENCE, tree, ignore=shutil.ignore_patterns("__pycache__"))
+        # Bytecode checked against the source's hash, not its time and size: the children,
+        # which write none, start from it for every module but the one a run replaces.
+        compileall.compile_dir(tree, quiet=1, invalidation_mode=PycInvalidationMode.CHECKED_HASH)
         slots.append(_Slot(tree, base / f"worker{i}" / "report.jsonl"))
     return slots
 
