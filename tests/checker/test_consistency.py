@@ -220,3 +220,41 @@ def test_day01_writes_the_residual_one_way():
     for path in [*trees, ROOT / "exercises" / folder / "README.md"]:
         text = path.read_text(encoding="utf-8")
         assert "y - (X @ w + b)" not in text and "r = X @ w + b - y" in text, path
+
+
+def _mark_args(node: ast.FunctionDef, mark: str) -> list:
+    """The first argument of each `@pytest.mark.<mark>(...)` on a test."""
+    return [
+        d.args[0].value
+        for d in node.decorator_list
+        if isinstance(d, ast.Call) and ast.unparse(d.func) == f"pytest.mark.{mark}" and d.args
+    ]
+
+
+# An argument annotated so is one the learner's code could change in place.
+MUTABLE = re.compile(r"ndarray|list|dict", re.IGNORECASE)
+
+
+@pytest.mark.parametrize("day", AVAILABLE, ids=lambda d: d.id)
+def test_every_task_checks_its_types_and_every_input_it_could_change(day):
+    """DESIGN.md: every task checks what it returns, and that its inputs come back
+    unchanged wherever it takes an array, a list or a dict."""
+    checks: dict[str, set[str]] = {task.id: set() for task in day.tasks}
+    for path in sorted((ROOT / "tests/days" / day.folder).glob("test_*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.FunctionDef) and node.name.startswith("test"):
+                for task in _mark_args(node, "task"):
+                    checks.setdefault(task, set()).update(_mark_args(node, "checks"))
+    for task in day.tasks:
+        assert "types" in checks[task.id], f"{task.id} has no @pytest.mark.checks('types') test"
+        functions = _functions(ROOT / "solutions" / day.folder / f"{task.module}.py")
+        changeable = [
+            f"{name}({arg.arg})"
+            for name in task.functions
+            for arg in functions[name].args.args + functions[name].args.kwonlyargs
+            if arg.annotation is not None and MUTABLE.search(ast.unparse(arg.annotation))
+        ]
+        assert not changeable or "inputs" in checks[task.id], (
+            f"{task.id} takes {', '.join(changeable)} but has no "
+            "@pytest.mark.checks('inputs') test that they come back unchanged"
+        )
