@@ -29,7 +29,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from checker.core.catalogue import Course, Day, load_course
+from checker.core.catalogue import Course, Day, Task, load_course
 from checker.core.corpus import corpus_text, vocabulary
 from checker.core.i18n import current, msg
 from checker.core.layout import REFERENCE
@@ -38,6 +38,8 @@ from checker.learner.checking import DayReport, check
 from checker.learner.workspace import Workspace
 
 TOP_DAY = "day21_gpt2"  # the capstone's GPT is day 21's; its prerequisites come from the catalogue
+# The learner's functions the capstone calls; which day and module holds each, the catalogue says.
+USES = ("init_gpt2", "gpt2_forward", "gpt2_backward", "generate", "next_token_loss", "adamw_step")
 # A GPT-2 small enough to train on two cores in well under a minute, large enough to learn the
 # corpus' ~1,800 characters (vocab_size comes from the corpus).
 CONFIG = {"max_len": 64, "d_model": 64, "n_layers": 2, "n_heads": 4, "d_ff": 256}
@@ -210,6 +212,7 @@ class Settings:
             "prompt": self.prompt,
             "temperature": self.temperature,
             "call_timeout": self.call_timeout,
+            "functions": function_modules(load_course()),
             "lang": current(),
         }
 
@@ -429,13 +432,25 @@ def save_png(losses: list[float], path: Path) -> str | None:
     return None
 
 
-def _task_of(function: str | None, course: Course) -> str:
-    """' (task 21.3)' for a function the catalogue knows, else ''."""
+def home_of(function: str | None, course: Course) -> tuple[Day, Task] | None:
+    """The day and task whose exercise `function` is, if the catalogue lists it."""
     for day in course.days:
         for task in day.tasks:
             if function in task.functions:
-                return f" ({task.id})"
-    return ""
+                return day, task
+    return None
+
+
+def function_modules(course: Course) -> dict[str, str]:
+    """Each function the capstone uses -> its module in a tree of days ("day21_gpt2.gpt2")."""
+    homes = {name: home_of(name, course) for name in USES}
+    return {name: f"{day.folder}.{task.module}" for name, (day, task) in homes.items()}
+
+
+def _task_of(function: str | None, course: Course) -> str:
+    """' (21.3)' for a function the catalogue knows, else ''."""
+    home = home_of(function, course)
+    return f" ({home[1].id})" if home else ""
 
 
 def error_text(run: Run, course: Course | None = None) -> str:
@@ -500,19 +515,23 @@ def error_text(run: Run, course: Course | None = None) -> str:
     return "\n".join(lines)
 
 
-def used_text(gate: Gate, settings: Settings) -> str:
+def used_text(gate: Gate, settings: Settings, course: Course | None = None) -> str:
     names = ", ".join(d.id for d in gate.needed)
+    course = course or load_course()
+    by_day: dict[str, list[str]] = {}  # day id -> the functions of it the capstone uses
+    for name in USES:
+        by_day.setdefault(home_of(name, course)[0].id, []).append(name)
+    en_uses = "; ".join(f"{', '.join(fs)} of {day}" for day, fs in by_day.items())
+    ja_uses = " と ".join(f"{day} の {'、'.join(fs)}" for day, fs in by_day.items())
     c = settings.config
     return msg(
         en=f"All the days the capstone needs pass: {names}.\n"
-        f"Training a GPT-2 built only from your functions (init_gpt2, gpt2_forward, "
-        f"gpt2_backward, generate of day21; next_token_loss, adamw_step of day20) on the "
+        f"Training a GPT-2 built only from your functions ({en_uses}) on the "
         f"opening of 吾輩は猫である, one character per token: {c['n_layers']} blocks, "
         f"{c['n_heads']} heads, width {c['d_model']}, context {c['max_len']}, "
         f"{settings.steps} steps of {settings.batch_size} windows, seed {settings.seed}.",
         ja=f"卒業制作に必要な日はすべて合格しています: {names}。\n"
-        f"あなたの関数だけで組んだ GPT-2(day21 の init_gpt2、gpt2_forward、gpt2_backward、"
-        f"generate と day20 の next_token_loss、adamw_step)を、『吾輩は猫である』の冒頭で、"
+        f"あなたの関数だけで組んだ GPT-2({ja_uses})を、『吾輩は猫である』の冒頭で、"
         f"1 文字 1 トークンとして学習させます: {c['n_layers']} ブロック、{c['n_heads']} ヘッド、"
         f"幅 {c['d_model']}、文脈長 {c['max_len']}、{settings.batch_size} 窓 × {settings.steps} "
         f"ステップ、seed {settings.seed}。",

@@ -36,15 +36,6 @@ from checker.core.corpus import corpus_text, decode, encode, vocabulary
 from checker.core.i18n import msg, set_language
 from checker.core.loader import LearnerImportError, learner_frame, load_module
 
-# Where each function the capstone uses lives in the learner's tree.
-FUNCTIONS = {
-    "init_gpt2": "day21_gpt2.gpt2",
-    "gpt2_forward": "day21_gpt2.gpt2",
-    "gpt2_backward": "day21_gpt2.gpt2",
-    "generate": "day21_gpt2.gpt2",
-    "next_token_loss": "day20_gpt.gpt",
-    "adamw_step": "day20_gpt.gpt",
-}
 WARMUP = 20  # steps of linear learning-rate warm-up, then a cosine decay to a tenth
 
 
@@ -59,10 +50,14 @@ class Failed(Exception):
 class Learner:
     """The learner's functions, each call timed by a watchdog and its failure described."""
 
-    def __init__(self, tree: Path, reference: Path, call_timeout: float, emit):
+    def __init__(
+        self, tree: Path, reference: Path, modules: dict[str, str], call_timeout: float, emit
+    ):
+        """modules: each function's module in the tree ("day21_gpt2.gpt2"), as the parent
+        read them from the catalogue."""
         self.tree, self.emit, self.call_timeout = tree, emit, call_timeout
         self.functions = {}
-        for name, module in FUNCTIONS.items():
+        for name, module in modules.items():
             try:
                 loaded = load_module(module, tree, reference)
             except LearnerImportError as error:
@@ -265,7 +260,7 @@ def main() -> None:
     learner = None
     try:
         tree, reference = Path(settings["tree"]), Path(settings["reference"])
-        learner = Learner(tree, reference, settings["call_timeout"], emit)
+        learner = Learner(tree, reference, settings["functions"], settings["call_timeout"], emit)
         train(settings, learner, emit)
     except Failed as failure:
         emit({**failure.event, "step": learner.step if learner else None})
