@@ -101,25 +101,21 @@ def _swapped_note(report: DayReport, course: Course) -> str:
     names = [course.day_of_folder(folder) for folder in report.swapped]
     en = _and([f"{d.id} ({d.title_en})" for d in names])
     ja = "、".join(f"{d.id}({d.title_ja})" for d in names)
-    day = report.day.id
-    if len(names) == 1:
-        state, them, those = (
-            "isn't passing yet (or has changed since it last passed)",
-            "it",
-            "that day",
-        )
-    else:
-        state, them, those = (
-            "aren't passing yet (or have changed since they last passed)",
-            "them",
-            "those days",
-        )
+    day, one = report.day.id, len(names) == 1
+    state = (
+        "isn't passing yet (or has changed since it last passed)"
+        if one
+        else "aren't passing yet (or have changed since they last passed)"
+    )
+    them, those, sono = (
+        ("it", "that day", "その日") if one else ("them", "those days", "それらの日")
+    )
     return style(
         msg(
             en=f"  note: {en} {state}, so {day} was checked with the reference version of "
             f"{them}. Check {those} to use your own.",
             ja=f"  注: {ja} がまだ合格していない(または合格後に変更された)ため、{day} は"
-            "その日の模範解答を使って確認しました。その日を check すると自分のコードが使われます。",
+            f"{sono}の模範解答を使って確認しました。{sono}を check すると自分のコードが使われます。",
         ),
         fg="yellow",
     )
